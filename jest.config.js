@@ -1,0 +1,47 @@
+/**
+ * Two projects: unit specs beside the code, end-to-end specs in test/ against a real PostgreSQL.
+ * On Node 20 Jest cannot require() ESM, so the ESM-only packages the app loads are transformed too
+ * (see ../shared/STACK.md); the Swagger CLI plugin runs as a ts-jest transformer so the served
+ * OpenAPI document in tests is the same one `nest build` produces.
+ */
+const esmPackages = ['@nestjs', 'cookie', 'content-disposition', 'file-type', 'uint8array-extras', 'strtok3', 'token-types', '@tokenizer', 'peek-readable'];
+
+const transform = {
+  '^.+\\.ts$': [
+    'ts-jest',
+    {
+      tsconfig: '<rootDir>/tsconfig.test.json',
+      diagnostics: false,
+      astTransformers: { before: [{ path: '<rootDir>/test/setup/swagger-plugin-transformer.js', options: { introspectComments: true, classValidatorShim: true } }] },
+    },
+  ],
+  '^.+\\.(m?js)$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+};
+const transformIgnorePatterns = [`/node_modules/(?!(${esmPackages.join('|')})/)`];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/migrations/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      modulePathIgnorePatterns: ['<rootDir>/dist'],
+    },
+    {
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      transform,
+      transformIgnorePatterns,
+      modulePathIgnorePatterns: ['<rootDir>/dist'],
+      testTimeout: 60000,
+      slowTestThreshold: 20,
+    },
+  ],
+};

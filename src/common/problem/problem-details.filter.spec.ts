@@ -1,0 +1,41 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { mapError } from './problem-details.filter';
+import { ValidationProblem } from './problem.exception';
+import { flattenValidationErrors } from './validation';
+
+describe('mapError', () => {
+  it('keeps the status and field errors of a validation problem', () => {
+    const mapped = mapError(new ValidationProblem([{ field: 'email', message: 'email must be an email' }]));
+    expect(mapped).toMatchObject({ status: 400, type: 'validation-failed', errors: [{ field: 'email' }] });
+  });
+
+  it('maps Fastify body errors to 413, 415 and 400', () => {
+    expect(mapError({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }).status).toBe(413);
+    expect(mapError({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }).type).toBe('unsupported-media-type');
+    expect(mapError({ code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }).type).toBe('malformed-json');
+  });
+
+  it('hides the internals of unexpected errors', () => {
+    const mapped = mapError(new Error('relation "users" does not exist at SELECT * FROM users'));
+    expect(mapped.status).toBe(500);
+    expect(mapped.detail).not.toMatch(/relation|SELECT/);
+  });
+
+  it('replaces the framework wording of unknown routes', () => {
+    expect(mapError(new NotFoundException('Cannot GET /nope')).detail).toBe('No route matches this method and path');
+    expect(mapError(new BadRequestException('bad cursor')).detail).toBe('bad cursor');
+  });
+});
+
+describe('flattenValidationErrors', () => {
+  it('lists nested fields with dotted paths and renames unknown-field errors', () => {
+    const errors = flattenValidationErrors([
+      { property: 'role', constraints: { whitelistValidation: 'property role should not exist' }, children: [] },
+      { property: 'tags', children: [{ property: '3', constraints: { maxLength: 'too long' }, children: [] }] },
+    ]);
+    expect(errors).toEqual([
+      { field: 'role', message: 'unknown field role' },
+      { field: 'tags.3', message: 'too long' },
+    ]);
+  });
+});

@@ -1,0 +1,44 @@
+import { ConfigValidationError, DEVELOPMENT_JWT_SECRET, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.nodeEnv).toBe('development');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.migrationsRun).toBe(true);
+    expect(config.bodyLimitBytes).toBe(102400);
+    expect(config.jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
+  });
+
+  it('names every bad variable at once', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', TRUST_PROXY: 'maybe' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigValidationError);
+    const problems = (caught as ConfigValidationError).problems.join('\n');
+    expect(problems).toMatch(/PORT must be an integer/);
+    expect(problems).toMatch(/DATABASE_URL must be a postgres:/);
+    expect(problems).toMatch(/LOG_LEVEL must be one of/);
+    expect(problems).toMatch(/TRUST_PROXY must be true or false/);
+  });
+
+  it('refuses to start in production without a real JWT secret', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' })).toThrow(/JWT_SECRET is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/at least 32 characters/);
+  });
+
+  it('does not run migrations by itself against a production server unless asked', () => {
+    const base = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(40) };
+    expect(loadConfig(base).migrationsRun).toBe(false);
+    expect(loadConfig({ ...base, MIGRATIONS_RUN: 'true' }).migrationsRun).toBe(true);
+  });
+
+  it('requires ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(() => loadConfig({ ADMIN_EMAIL: 'a@b.co' })).toThrow(/must be set together/);
+  });
+});

@@ -1,0 +1,199 @@
+import { resolve } from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * Every setting the service reads, typed and validated once at start-up.
+ * `loadConfig` is the only place that touches `process.env`.
+ */
+export class AppConfig {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  databaseStatementTimeoutMs: number;
+  embeddedPgDir: string;
+  embeddedPgPort: number;
+  migrationsRun: boolean;
+  redisUrl: string | undefined;
+  redisTimeoutMs: number;
+  redisKeyPrefix: string;
+  jwtSecret: string;
+  jwtAccessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  logLevel: LogLevel;
+  logPretty: boolean;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+  shutdownDrainDelayMs: number;
+  trustProxy: boolean;
+  rateLimitTtlMs: number;
+  rateLimitMax: number;
+  authRateLimitTtlMs: number;
+  authRateLimitMax: number;
+  cacheTtlMs: number;
+  metricsEnabled: boolean;
+  metricsPort: number | undefined;
+  argon2MemoryKib: number;
+  argon2Parallelism: number;
+  argon2MaxConcurrent: number;
+  docsEnabled: boolean;
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** A development-only signing secret: refused when NODE_ENV=production. */
+export const DEVELOPMENT_JWT_SECRET = 'taskwright-development-secret-do-not-use-in-production';
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optionalString(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  optionalInt(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.int(name, min, min, max);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return value;
+    } catch {
+      this.problems.push(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+      return undefined;
+    }
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads and validates the environment. Throws a ConfigValidationError that names every bad or
+ * missing variable, so an operator fixes them all in one go.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const r = new Reader(env);
+  const c = new AppConfig();
+  c.nodeEnv = r.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  c.host = r.string('HOST', '0.0.0.0');
+  c.port = r.int('PORT', 3000, 0, 65535);
+  c.databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  c.databasePoolSize = r.int('DATABASE_POOL_SIZE', 10, 1, 200);
+  c.databaseStatementTimeoutMs = r.int('DATABASE_STATEMENT_TIMEOUT_MS', 15000, 100, 600000);
+  c.embeddedPgDir = resolve(r.string('EMBEDDED_PG_DIR', '.data/postgres'));
+  c.embeddedPgPort = r.int('EMBEDDED_PG_PORT', 54329, 1024, 65535);
+  c.redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
+  c.redisTimeoutMs = r.int('REDIS_TIMEOUT_MS', 500, 10, 60000);
+  c.redisKeyPrefix = r.string('REDIS_KEY_PREFIX', 'taskwright:');
+  c.logLevel = r.oneOf('LOG_LEVEL', LOG_LEVELS, c.nodeEnv === 'test' ? 'warn' : 'info');
+  c.logPretty = r.bool('LOG_PRETTY', Boolean(process.stdout.isTTY) && c.nodeEnv !== 'production');
+  c.bodyLimitBytes = r.int('BODY_LIMIT_BYTES', 102400, 1024, 10485760);
+  c.shutdownTimeoutMs = r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000);
+  c.shutdownDrainDelayMs = r.int('SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 600000);
+  c.trustProxy = r.bool('TRUST_PROXY', false);
+  c.rateLimitTtlMs = r.int('RATE_LIMIT_TTL_MS', 60000, 1000, 86400000);
+  c.rateLimitMax = r.int('RATE_LIMIT_MAX', 600, 1, 1000000);
+  c.authRateLimitTtlMs = r.int('AUTH_RATE_LIMIT_TTL_MS', 60000, 1000, 86400000);
+  c.authRateLimitMax = r.int('AUTH_RATE_LIMIT_MAX', 10, 1, 1000000);
+  c.cacheTtlMs = r.int('CACHE_TTL_MS', 60000, 0, 86400000);
+  c.metricsEnabled = r.bool('METRICS_ENABLED', true);
+  c.metricsPort = r.optionalInt('METRICS_PORT', 1, 65535);
+  c.docsEnabled = r.bool('DOCS_ENABLED', true);
+  c.argon2MemoryKib = r.int('ARGON2_MEMORY_KIB', 19456, 8192, 1048576);
+  c.argon2Parallelism = r.int('ARGON2_PARALLELISM', 1, 1, 16);
+  c.argon2MaxConcurrent = r.int('ARGON2_MAX_CONCURRENT', 2, 1, 64);
+  c.jwtAccessTtlSeconds = r.int('JWT_ACCESS_TTL_SECONDS', 900, 10, 86400);
+  c.refreshTtlSeconds = r.int('REFRESH_TTL_SECONDS', 2592000, 60, 31536000);
+  c.adminEmail = r.optionalString('ADMIN_EMAIL');
+  c.adminPassword = r.optionalString('ADMIN_PASSWORD');
+
+  // Migrations run by themselves only where nobody else could run them: the embedded database,
+  // or when asked. With a server in production they are a separate deployment step.
+  c.migrationsRun = r.bool('MIGRATIONS_RUN', c.databaseUrl === undefined || !c.isProduction);
+
+  const secret = r.optionalString('JWT_SECRET');
+  if (secret === undefined) {
+    if (c.isProduction) r.problems.push('JWT_SECRET is required in production (at least 32 characters)');
+    c.jwtSecret = DEVELOPMENT_JWT_SECRET;
+  } else if (secret.length < 32) {
+    r.problems.push('JWT_SECRET must be at least 32 characters');
+    c.jwtSecret = secret;
+  } else {
+    c.jwtSecret = secret;
+  }
+  if (c.isProduction && c.jwtSecret === DEVELOPMENT_JWT_SECRET) {
+    r.problems.push('JWT_SECRET must not be the development default in production');
+  }
+  if ((c.adminEmail === undefined) !== (c.adminPassword === undefined)) {
+    r.problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (c.adminPassword !== undefined && (c.adminPassword.length < 10 || c.adminPassword.length > 128)) {
+    r.problems.push('ADMIN_PASSWORD must be 10 to 128 characters');
+  }
+  if (c.adminEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(c.adminEmail)) {
+    r.problems.push('ADMIN_EMAIL must be an email address');
+  }
+  if (c.metricsPort !== undefined && c.metricsPort === c.port) {
+    r.problems.push('METRICS_PORT must differ from PORT');
+  }
+
+  if (r.problems.length > 0) throw new ConfigValidationError(r.problems);
+  return c;
+}

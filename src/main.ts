@@ -1,0 +1,77 @@
+import 'reflect-metadata';
+import { config as loadDotenv } from 'dotenv';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { createApp } from './app.factory';
+import { ShutdownState } from './common/lifecycle/shutdown-state';
+import { createRootLogger } from './common/logging/logger';
+import { type AppConfig, ConfigValidationError, loadConfig } from './config/app-config';
+import { resolveDatabase, type ResolvedDatabase } from './database/database';
+
+function readConfig(): AppConfig {
+  loadDotenv({ quiet: true });
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      process.stderr.write(`taskwright: ${error.message}\nSee .env.example for every variable and its default.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/**
+ * SIGTERM/SIGINT: readiness turns 503 at once, new connections are still served for the drain
+ * delay (while the load balancer notices), then the server stops accepting, in-flight requests
+ * finish (bounded by SHUTDOWN_TIMEOUT_MS), the pool and the embedded database close, exit 0.
+ */
+function handleShutdown(app: NestFastifyApplication, database: ResolvedDatabase, config: AppConfig, logger: Logger): void {
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, drainDelayMs: config.shutdownDrainDelayMs }, 'shutting down');
+    app.get(ShutdownState).beginDrain();
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainDelayMs));
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, 'timeout').unref());
+    const outcome = await Promise.race([app.close().then(() => 'closed' as const), timeout]);
+    if (outcome === 'timeout') {
+      logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'requests still in flight at the shutdown timeout: closing anyway');
+      app.getHttpAdapter().getInstance().server.closeAllConnections();
+    }
+    await database.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the embedded database failed'));
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, (s) => void stop(s));
+}
+
+async function bootstrap(): Promise<void> {
+  const config = readConfig();
+  const logger = createRootLogger(config);
+  const database = await resolveDatabase(config, {
+    info: (message) => logger.info(message),
+    warn: (message) => logger.warn(message),
+  });
+  try {
+    const app = await createApp({ config, databaseUrl: database.url, logger });
+    handleShutdown(app, database, config, logger);
+    await app.listen({ port: config.port, host: config.host });
+    logger.info({ url: `http://${config.host}:${config.port}`, docs: '/docs', embeddedDatabase: database.embedded }, 'taskwright is listening');
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    await database.stop().catch(() => undefined);
+    logger.flush();
+    process.exit(1);
+  }
+}
+
+void bootstrap().catch((error: unknown) => {
+  process.stderr.write(`taskwright: start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

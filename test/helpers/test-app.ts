@@ -1,0 +1,159 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import pino from 'pino';
+import { createApp } from '../../src/app.factory';
+import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { OpenApiValidator } from './openapi-validator';
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** A raw body sent as is (for malformed JSON, wrong content types, huge bodies). */
+  rawBody?: string | Buffer;
+  token?: string;
+  headers?: Record<string, string>;
+  /** Skip the OpenAPI check (only for responses that are deliberately undocumented). */
+  skipOpenApiCheck?: boolean;
+}
+
+/** A client for one running app that checks every response against the served OpenAPI document. */
+export class ApiClient {
+  private validator?: OpenApiValidator;
+
+  constructor(readonly baseUrl: string) {}
+
+  async loadDocument(): Promise<Record<string, unknown>> {
+    const response = await fetch(`${this.baseUrl}/docs-json`);
+    const document = (await response.json()) as Record<string, unknown>;
+    this.validator = new OpenApiValidator(document as never);
+    return document;
+  }
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | Buffer | undefined;
+    if (options.rawBody !== undefined) {
+      body = options.rawBody;
+    } else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    const contentType = response.headers.get('content-type');
+    let parsed: unknown = text;
+    if (text && contentType && /json/.test(contentType)) parsed = JSON.parse(text);
+    if (!text) parsed = undefined;
+    if (!options.skipOpenApiCheck) {
+      if (!this.validator) await this.loadDocument();
+      this.validator?.validate(method, path, response.status, contentType, parsed);
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  get<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('GET', path, options);
+  }
+  post<T = any>(path: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('POST', path, { ...options, body });
+  }
+  patch<T = any>(path: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('PATCH', path, { ...options, body });
+  }
+  delete<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('DELETE', path, options);
+  }
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  api: ApiClient;
+  config: AppConfig;
+  baseUrl: string;
+  databaseUrl: string;
+  /** A direct connection to this spec's database, for assertions on what was stored. */
+  sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** A database of its own for each spec file, on the embedded server or TEST_DATABASE_URL. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set: run the e2e specs through jest (globalSetup)');
+  const name = `tw_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: withDatabase(serverUrl, name),
+    drop: async () => {
+      const client = new Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_PRETTY: 'false',
+    MIGRATIONS_RUN: 'true',
+    REDIS_KEY_PREFIX: `tw-test-${randomBytes(4).toString('hex')}:`,
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
+    ...overrides,
+  };
+}
+
+/**
+ * Starts the real application (Fastify adapter, global pipes and filters, migrations) on a random
+ * port of 127.0.0.1, against a fresh database.
+ */
+export async function startTestApp(
+  envOverrides: Record<string, string> = {},
+  options: { databaseUrl?: string } = {},
+): Promise<TestApp> {
+  const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
+  const config = loadConfig(testEnv({ DATABASE_URL: database.url, ...envOverrides }));
+  const logger: Logger = pino({ level: config.logLevel });
+  const app = await createApp({ config, databaseUrl: database.url, logger });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  const api = new ApiClient(baseUrl);
+  await api.loadDocument();
+  const sqlClient = new Client({ connectionString: database.url });
+  await sqlClient.connect();
+  return {
+    app,
+    api,
+    config,
+    baseUrl,
+    databaseUrl: database.url,
+    sql: async (text, params) => (await sqlClient.query(text, params)).rows,
+    close: async () => {
+      await sqlClient.end();
+      await app.close();
+      await database.drop();
+    },
+  };
+}
