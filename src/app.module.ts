@@ -1,8 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import type { AppConfig } from './config/app-config';
+import { CacheModule } from './common/cache/cache.module';
+import { HttpCacheHeadersInterceptor } from './common/http/http-cache-headers.interceptor';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/database';
 import { HealthModule } from './health/health.module';
@@ -32,8 +35,10 @@ export class AppModule {
         }),
         TypeOrmModule.forRoot(dataSourceOptions(config, databaseUrl)),
         RedisModule,
+        CacheModule,
         HealthModule,
       ],
+      providers: [{ provide: APP_INTERCEPTOR, useClass: HttpCacheHeadersInterceptor }],
     };
   }
 }

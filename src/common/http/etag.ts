@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+
+/** A strong ETag over the JSON a client receives. */
+export function etagOf(body: unknown): string {
+  return `"${createHash('sha256').update(JSON.stringify(body) ?? '').digest('base64url').slice(0, 32)}"`;
+}
+
+/** RFC 9110 If-None-Match: weak comparison, lists and `*`. */
+export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = etag.replace(/^W\//, '');
+  return header
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => tag === '*' || tag.replace(/^W\//, '') === bare);
+}
+
+/** RFC 9110 If-Match: strong comparison, lists and `*`. */
+export function ifMatchMatches(header: string, etag: string): boolean {
+  return header
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => tag === '*' || (!tag.startsWith('W/') && tag === etag));
+}
