@@ -20,6 +20,8 @@ const transform = {
 const transformIgnorePatterns = [`/node_modules/(?!(${esmPackages.join('|')})/)`];
 
 module.exports = {
+  // A global option (ignored inside projects): e2e specs boot apps and run concurrency scenarios.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -40,7 +42,6 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       modulePathIgnorePatterns: ['<rootDir>/dist'],
-      testTimeout: 60000,
       slowTestThreshold: 20,
     },
   ],
