@@ -30,6 +30,12 @@ export class ApiClient {
 
   constructor(readonly baseUrl: string) {}
 
+  /** Validates against a given document, e.g. the committed openapi.json for a spawned server. */
+  useDocument(document: Record<string, unknown>): this {
+    this.validator = new OpenApiValidator(document as never);
+    return this;
+  }
+
   async loadDocument(): Promise<Record<string, unknown>> {
     const response = await fetch(`${this.baseUrl}/docs-json`);
     const document = (await response.json()) as Record<string, unknown>;
