@@ -1,0 +1,138 @@
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../common/http/public.decorator';
+import { ApiProblems } from '../common/openapi/api-problems.decorator';
+import { toUserDto } from '../users/dto/user.dto';
+import type { AuthUser } from './auth-user';
+import { AuthService, type IssuedTokens } from './auth.service';
+import { ApiConditionalRead } from './decorators/api-conditional-read.decorator';
+import { CurrentUser } from './decorators/current-user.decorator';
+import { UuidParam } from './decorators/uuid-param.decorator';
+import { LoginDto } from './dto/login.dto';
+import { RefreshDto } from './dto/refresh.dto';
+import { RegisterDto } from './dto/register.dto';
+import { SessionListDto, toSessionDto } from './dto/session.dto';
+import { TokenResponseDto } from './dto/token-response.dto';
+import { AuthRateLimit } from './rate-limit/auth-rate-limit.decorator';
+
+function toTokenResponse(issued: IssuedTokens): TokenResponseDto {
+  return {
+    user: toUserDto(issued.user),
+    accessToken: issued.accessToken,
+    refreshToken: issued.refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: issued.expiresIn,
+  };
+}
+
+@ApiTags('auth')
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  /**
+   * Create an account (role `user`) and log in
+   *
+   * @remarks
+   * Rate limited strictly per IP and per email (AUTH_RATE_LIMIT_*). Unknown fields, such as
+   * `role`, are refused with 400.
+   */
+  @Public()
+  @AuthRateLimit()
+  @Post('register')
+  @Header('Cache-Control', 'no-store')
+  @ApiCreatedResponse({
+    type: TokenResponseDto,
+    description: 'Registered and logged in',
+    headers: { Location: { description: 'The new account: /v1/users/me', schema: { type: 'string' } } },
+  })
+  @ApiProblems(409)
+  async register(
+    @Body() body: RegisterDto,
+    @Headers('user-agent') userAgent: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponseDto> {
+    const issued = await this.auth.register(body, userAgent);
+    reply.header('location', '/v1/users/me');
+    return toTokenResponse(issued);
+  }
+
+  /**
+   * Log in: opens a session
+   *
+   * @remarks
+   * A wrong email and a wrong password get the same 401. A disabled account gets 403
+   * `account-disabled`, but only with its correct password. Rate limited strictly per IP and per email.
+   */
+  @Public()
+  @AuthRateLimit()
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOkResponse({ type: TokenResponseDto, description: 'Logged in' })
+  @ApiProblems(401, 403)
+  async login(@Body() body: LoginDto, @Headers('user-agent') userAgent: string | undefined): Promise<TokenResponseDto> {
+    return toTokenResponse(await this.auth.login(body.email, body.password, userAgent));
+  }
+
+  /**
+   * Exchange a refresh token for a new pair
+   *
+   * @remarks
+   * The refresh token is single use. Presenting a spent one again answers 401
+   * `token-reuse-detected` and revokes that whole session: every token of it stops working.
+   * Rate limited strictly per IP and per session.
+   */
+  @Public()
+  @AuthRateLimit()
+  @Post('refresh')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOkResponse({ type: TokenResponseDto, description: 'A new access token and refresh token' })
+  @ApiProblems(401)
+  async refresh(@Body() body: RefreshDto): Promise<TokenResponseDto> {
+    return toTokenResponse(await this.auth.refresh(body.refreshToken));
+  }
+
+  /** Log out: this session's access and refresh tokens stop working at once */
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth('bearer')
+  @ApiNoContentResponse({ description: 'Logged out' })
+  @ApiProblems(401)
+  async logout(@CurrentUser() caller: AuthUser): Promise<void> {
+    await this.auth.logout(caller);
+  }
+
+  /** The caller's live sessions, newest first */
+  @Get('sessions')
+  @ApiBearerAuth('bearer')
+  @ApiOkResponse({ type: SessionListDto })
+  @ApiConditionalRead()
+  @ApiProblems(401)
+  async listSessions(@CurrentUser() caller: AuthUser): Promise<SessionListDto> {
+    const sessions = await this.auth.listSessions(caller);
+    return { data: sessions.map((session) => toSessionDto(session, caller.sessionId)) };
+  }
+
+  /** Revoke one of the caller's sessions (the current one too): its tokens stop working at once */
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiBearerAuth('bearer')
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiProblems(400, 401, 404)
+  async revokeSession(@CurrentUser() caller: AuthUser, @UuidParam('id') id: string): Promise<void> {
+    await this.auth.revokeSession(caller, id);
+  }
+
+  /** Revoke every session of the caller except the current one ("log out everywhere else") */
+  @Delete('sessions')
+  @HttpCode(204)
+  @ApiBearerAuth('bearer')
+  @ApiNoContentResponse({ description: 'Every other session revoked' })
+  @ApiProblems(401)
+  async revokeOtherSessions(@CurrentUser() caller: AuthUser): Promise<void> {
+    await this.auth.revokeOtherSessions(caller);
+  }
+}

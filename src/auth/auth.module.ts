@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AppConfig } from '../config/app-config';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtStrategy } from './jwt.strategy';
+import { createThrottlerOptions } from './rate-limit/rate-limit.options';
+import { RateLimitStorageModule } from './rate-limit/rate-limit-storage.module';
+import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage';
+import { AccessTokenService } from './sessions/access-token.service';
+import { SessionsModule } from './sessions/sessions.module';
+
+/**
+ * Authentication: the auth routes, the `jwt` Passport strategy behind the global JwtAuthGuard, and
+ * the rate limiter's configuration (the guards themselves are registered in AppModule, in order).
+ */
+@Module({
+  imports: [
+    UsersModule,
+    SessionsModule,
+    ThrottlerModule.forRootAsync({
+      imports: [RateLimitStorageModule, SessionsModule],
+      inject: [AppConfig, RedisThrottlerStorage, AccessTokenService],
+      useFactory: (config: AppConfig, storage: RedisThrottlerStorage, tokens: AccessTokenService) =>
+        createThrottlerOptions(config, storage, (token) => tokens.verify(token)),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [AuthService, JwtStrategy],
+  // JwtStrategy is for the global JwtAuthGuard, which AppModule registers.
+  exports: [JwtStrategy],
+})
+export class AuthModule {}

@@ -1,0 +1,6 @@
+import { Param, ParseUUIDPipe } from '@nestjs/common';
+import { ValidationProblem } from '../../common/problem/problem.exception';
+
+/** A path parameter that must be a UUID: anything else is a 400 validation problem naming it. */
+export const UuidParam = (name: string): ParameterDecorator =>
+  Param(name, new ParseUUIDPipe({ exceptionFactory: () => new ValidationProblem([{ field: name, message: `${name} must be a UUID` }]) }));

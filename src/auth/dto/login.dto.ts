@@ -1,0 +1,19 @@
+import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { Trimmed } from '../../users/dto/fields';
+
+export class LoginDto {
+  /**
+   * Matched case-insensitively.
+   * @example "ada@example.com"
+   */
+  @Trimmed()
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  /** @example "correct horse battery staple" */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  password: string;
+}

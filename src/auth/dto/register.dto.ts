@@ -1,0 +1,30 @@
+import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { Trimmed } from '../../users/dto/fields';
+
+export class RegisterDto {
+  /**
+   * Unique case-insensitively; stored as given (trimmed). At most 254 characters.
+   * @example "ada@example.com"
+   */
+  @Trimmed()
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  /**
+   * 10 to 128 characters.
+   * @example "correct horse battery staple"
+   */
+  @IsString()
+  @Length(10, 128)
+  password: string;
+
+  /**
+   * Display name, 1 to 100 characters (trimmed).
+   * @example "Ada Lovelace"
+   */
+  @Trimmed()
+  @IsString()
+  @Length(1, 100)
+  name: string;
+}

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AppConfig } from '../config/app-config';
+import type { AuthUser } from './auth-user';
+import { unauthenticated } from './guards/unauthenticated';
+import {
+  ACCESS_TOKEN_ALGORITHMS,
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  toAccessTokenClaims,
+} from './sessions/access-token.service';
+import { SessionsService } from './sessions/sessions.service';
+
+export const JWT_STRATEGY = 'jwt';
+
+/**
+ * Verifies the bearer token (HS256 only, our issuer and audience, not expired), then asks
+ * SessionsService whether its session is still live, so logout and revocations bite at once.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
+  constructor(
+    config: AppConfig,
+    private readonly sessions: SessionsService,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.jwtSecret,
+      algorithms: ACCESS_TOKEN_ALGORITHMS,
+      issuer: ACCESS_TOKEN_ISSUER,
+      audience: ACCESS_TOKEN_AUDIENCE,
+      ignoreExpiration: false,
+    });
+  }
+
+  async validate(payload: unknown): Promise<AuthUser> {
+    const claims = toAccessTokenClaims(payload);
+    if (!claims) throw unauthenticated('invalid-token');
+    if (!(await this.sessions.isActive(claims))) throw unauthenticated('session-revoked');
+    return { id: claims.sub, role: claims.role, sessionId: claims.sid };
+  }
+}

@@ -1,0 +1,61 @@
+import { uuidv7 } from '../../common/uuid';
+import type { AccessTokenClaims } from '../sessions/access-token.service';
+import { accountTracker, clientTracker, ipTracker, rateLimitKey, type TrackedRequest } from './rate-limit-keys';
+
+const userId = uuidv7();
+const claims: AccessTokenClaims = { sub: userId, role: 'user', sid: uuidv7() };
+const verify = (token: string) => (token === 'valid' ? claims : undefined);
+
+function request(overrides: Partial<TrackedRequest> = {}): TrackedRequest {
+  return { ip: '203.0.113.7', headers: {}, ...overrides };
+}
+
+describe('rate-limit trackers', () => {
+  it('count a client by the user of a verified token, else by IP', () => {
+    expect(clientTracker(request({ headers: { authorization: 'Bearer valid' } }), verify)).toBe(`user:${userId}`);
+    expect(clientTracker(request({ headers: { authorization: 'bearer valid' } }), verify)).toBe(`user:${userId}`);
+    expect(clientTracker(request({ headers: { authorization: 'Bearer forged' } }), verify)).toBe('ip:203.0.113.7');
+    expect(clientTracker(request({ headers: { authorization: 'Basic valid' } }), verify)).toBe('ip:203.0.113.7');
+    expect(clientTracker(request(), verify)).toBe('ip:203.0.113.7');
+  });
+
+  it('group IPv6 clients by /64, so one host cannot rotate through its addresses', () => {
+    expect(ipTracker(request({ ip: '2001:db8:1:2:aaaa::1' }))).toBe(ipTracker(request({ ip: '2001:db8:1:2:bbbb::2' })));
+    expect(ipTracker(request({ ip: '2001:db8:1:2::1' }))).not.toBe(ipTracker(request({ ip: '2001:db8:1:3::1' })));
+  });
+
+  it('count credential requests per account: the email as accounts match it, whatever its case and spaces', () => {
+    const tracker = (body: unknown) => accountTracker(request({ body }), verify);
+    expect(tracker({ email: '  Ada@Example.COM ' })).toBe('email:ada@example.com');
+    expect(tracker({ email: 'ada@example.com', password: 'x' })).toBe(tracker({ email: 'ADA@example.com' }));
+  });
+
+  it('count refreshes per session, password changes per user, and anything else per IP', () => {
+    const sessionId = uuidv7();
+    expect(accountTracker(request({ body: { refreshToken: `${sessionId}.${'a'.repeat(43)}` } }), verify)).toBe(`session:${sessionId}`);
+    expect(accountTracker(request({ body: { currentPassword: 'x' }, headers: { authorization: 'Bearer valid' } }), verify)).toBe(`user:${userId}`);
+    for (const body of [undefined, 'a string', { email: 42 }, { email: '  ' }, { refreshToken: 'garbage' }, null]) {
+      expect(accountTracker(request({ body }), verify)).toBe('ip:203.0.113.7');
+    }
+  });
+});
+
+describe('rateLimitKey', () => {
+  it('keeps trackers out of the key in clear, and bounds its length', () => {
+    const key = rateLimitKey('auth-account', `email:${'a'.repeat(300)}@example.com`, 'AuthController.login');
+    expect(key).not.toContain('example.com');
+    expect(key.length).toBeLessThan(100);
+    expect(key.startsWith('auth-account:AuthController.login:')).toBe(true);
+  });
+
+  it('separates throttlers, scopes and trackers, and is stable', () => {
+    const keys = new Set([
+      rateLimitKey('default', 'ip:1.2.3.4'),
+      rateLimitKey('default', 'ip:1.2.3.5'),
+      rateLimitKey('auth-ip', 'ip:1.2.3.4', 'AuthController.login'),
+      rateLimitKey('auth-ip', 'ip:1.2.3.4', 'AuthController.register'),
+    ]);
+    expect(keys.size).toBe(4);
+    expect(rateLimitKey('default', 'user:x')).toBe(rateLimitKey('default', 'user:x'));
+  });
+});

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { normalizeIp } from '@nestjs/throttler';
+import type { AccessTokenClaims } from '../sessions/access-token.service';
+import { parseRefreshToken } from '../sessions/refresh-token';
+
+/** The named throttlers. `default` is the general limit, so `@SkipThrottle()` (health) skips it. */
+export const GENERAL_THROTTLER = 'default';
+export const AUTH_IP_THROTTLER = 'auth-ip';
+export const AUTH_ACCOUNT_THROTTLER = 'auth-account';
+
+/** The part of a request the trackers read; Fastify's request has it. */
+export interface TrackedRequest {
+  ip: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
+}
+
+/** Checks an access token's signature (not its session): only a valid token may name a user. */
+export type VerifyAccessToken = (token: string) => AccessTokenClaims | undefined;
+
+function bearerToken(request: TrackedRequest): string | undefined {
+  const header = request.headers.authorization;
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.match(/^Bearer\s+(\S+)$/i)?.[1];
+}
+
+export function ipTracker(request: TrackedRequest): string {
+  return `ip:${normalizeIp(request.ip)}`;
+}
+
+/** The general limit's client: the user of a valid access token, else the IP address. */
+export function clientTracker(request: TrackedRequest, verify: VerifyAccessToken): string {
+  const token = bearerToken(request);
+  const claims = token === undefined ? undefined : verify(token);
+  return claims ? `user:${claims.sub}` : ipTracker(request);
+}
+
+/**
+ * The account a credential request is about, so guessing one account's password from many
+ * addresses still hits a limit: the email in the body (lowercased, as accounts are matched), the
+ * session of a refresh token, or the caller of a password change; the IP when there is none.
+ * Runs before validation, so the body may hold anything.
+ */
+export function accountTracker(request: TrackedRequest, verify: VerifyAccessToken): string {
+  const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+  if (typeof body.email === 'string' && body.email.trim() !== '') return `email:${body.email.trim().toLowerCase()}`;
+  if (typeof body.refreshToken === 'string') {
+    const parsed = parseRefreshToken(body.refreshToken);
+    if (parsed) return `session:${parsed.sessionId}`;
+  }
+  return clientTracker(request, verify);
+}
+
+/**
+ * The storage key of a counter. Trackers are hashed so emails never sit in Redis in clear and keys
+ * stay short whatever a client sends. `scope` separates routes that have their own budget.
+ */
+export function rateLimitKey(throttlerName: string, tracker: string, scope?: string): string {
+  const digest = createHash('sha256').update(tracker).digest('base64url');
+  return scope === undefined ? `${throttlerName}:${digest}` : `${throttlerName}:${scope}:${digest}`;
+}

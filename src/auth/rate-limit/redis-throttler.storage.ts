@@ -1,0 +1,92 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { createHash } from 'node:crypto';
+import { AppConfig } from '../../config/app-config';
+import { RedisService } from '../../redis/redis.service';
+
+/**
+ * One round trip, atomically: while the block key lives the request is refused without counting;
+ * otherwise the hit is counted in a fixed window (INCR, PEXPIRE on the first hit), and going over
+ * the limit starts a block of `blockDuration` and a fresh window after it.
+ * KEYS: hits, block. ARGV: ttl ms, limit, block ms. Returns { hits, window ms left, block ms left }.
+ */
+export const INCREMENT_SCRIPT = `
+local blockTtl = redis.call('PTTL', KEYS[2])
+if blockTtl > 0 then
+  return { tonumber(ARGV[2]) + 1, blockTtl, blockTtl }
+end
+local hits = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+if hits > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  redis.call('DEL', KEYS[1])
+  return { hits, tonumber(ARGV[3]), tonumber(ARGV[3]) }
+end
+return { hits, ttl, 0 }
+`;
+/** The package does not export its record type by name. */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+const SCRIPT_SHA1 = createHash('sha1').update(INCREMENT_SCRIPT).digest('hex');
+
+/** Turns the script's reply into what ThrottlerGuard expects (times in whole seconds). */
+export function toThrottlerRecord(reply: unknown): ThrottlerStorageRecord {
+  if (!Array.isArray(reply) || reply.length !== 3 || !reply.every((n) => typeof n === 'number')) {
+    throw new Error('unexpected rate-limit script reply');
+  }
+  const [hits, windowMs, blockMs] = reply as [number, number, number];
+  return {
+    totalHits: hits,
+    timeToExpire: Math.max(0, Math.ceil(windowMs / 1000)),
+    isBlocked: blockMs > 0,
+    timeToBlockExpire: Math.max(0, Math.ceil(blockMs / 1000)),
+  };
+}
+
+/**
+ * Rate-limit counters in Redis, so every instance shares one budget per client. When Redis is not
+ * configured, or fails or times out, the counting falls back to this instance's memory: limits
+ * then hold per instance instead of failing every request.
+ */
+@Injectable()
+export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisThrottlerStorage.name);
+  private readonly local = new ThrottlerStorageService();
+  private lastWarnAt = 0;
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    const client = this.redis.client;
+    if (!client?.isReady) return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    const hitsKey = `${this.config.redisKeyPrefix}rate:${key}`;
+    const options = { keys: [hitsKey, `${hitsKey}:blocked`], arguments: [String(ttl), String(limit), String(blockDuration)] };
+    try {
+      let reply: unknown;
+      try {
+        reply = await client.evalSha(SCRIPT_SHA1, options);
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        reply = await client.eval(INCREMENT_SCRIPT, options);
+      }
+      return toThrottlerRecord(reply);
+    } catch (error) {
+      if (Date.now() - this.lastWarnAt > 10_000) {
+        this.lastWarnAt = Date.now();
+        this.logger.warn(`rate limiting in memory, redis failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.local.onApplicationShutdown();
+  }
+}

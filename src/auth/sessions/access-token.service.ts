@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppConfig } from '../../config/app-config';
+import { type AuthUser, ROLES, type Role } from '../auth-user';
+
+export const ACCESS_TOKEN_ISSUER = 'taskwright';
+export const ACCESS_TOKEN_AUDIENCE = 'taskwright-api';
+/** Pinned: `none` and every other algorithm (including RS256 with the secret as a "public key") are refused. */
+export const ACCESS_TOKEN_ALGORITHMS: ['HS256'] = ['HS256'];
+
+/** What an access token says, once its signature, expiry, issuer and audience checked out. */
+export interface AccessTokenClaims {
+  sub: string;
+  role: Role;
+  sid: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Narrows a verified payload to our claims; a token signed with our secret but shaped otherwise is refused. */
+export function toAccessTokenClaims(payload: unknown): AccessTokenClaims | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const { sub, role, sid } = payload as Record<string, unknown>;
+  if (typeof sub !== 'string' || !UUID.test(sub)) return undefined;
+  if (typeof sid !== 'string' || !UUID.test(sid)) return undefined;
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return undefined;
+  return { sub, role: role as Role, sid };
+}
+
+/** Signs the short-lived access tokens (HS256, JWT_SECRET) and checks them outside Passport. */
+@Injectable()
+export class AccessTokenService {
+  private readonly jwt: JwtService;
+  readonly expiresInSeconds: number;
+
+  constructor(config: AppConfig) {
+    this.expiresInSeconds = config.jwtAccessTtlSeconds;
+    this.jwt = new JwtService({
+      secret: config.jwtSecret,
+      signOptions: {
+        algorithm: ACCESS_TOKEN_ALGORITHMS[0],
+        expiresIn: config.jwtAccessTtlSeconds,
+        issuer: ACCESS_TOKEN_ISSUER,
+        audience: ACCESS_TOKEN_AUDIENCE,
+      },
+      verifyOptions: { algorithms: ACCESS_TOKEN_ALGORITHMS, issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE },
+    });
+  }
+
+  sign(user: AuthUser): string {
+    return this.jwt.sign({ role: user.role, sid: user.sessionId }, { subject: user.id });
+  }
+
+  /**
+   * The claims of a valid token, else undefined. Checks the signature only, not the session: the
+   * rate limiter uses it to count a request against its user rather than its IP.
+   */
+  verify(token: string): AccessTokenClaims | undefined {
+    try {
+      return toAccessTokenClaims(this.jwt.verify(token));
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { uuidv7 } from '../../common/uuid';
+import { classifyFailedRotation, issueRefreshToken, parseRefreshToken, REFRESH_TOKEN_MAX_LENGTH } from './refresh-token';
+
+describe('refresh tokens', () => {
+  it('carry the session id and 256 random bits, and are stored only as the SHA-256 of the secret', () => {
+    const sessionId = uuidv7();
+    const issued = issueRefreshToken(sessionId);
+    const [prefix, secret] = issued.token.split('.');
+    expect(prefix).toBe(sessionId);
+    expect(Buffer.from(secret ?? '', 'base64url')).toHaveLength(32);
+    expect(issued.token).toHaveLength(REFRESH_TOKEN_MAX_LENGTH);
+    expect(issued.hash.equals(createHash('sha256').update(secret ?? '').digest())).toBe(true);
+    expect(issued.hash.toString('utf8')).not.toContain(secret);
+  });
+
+  it('are never issued twice for the same session', () => {
+    const sessionId = uuidv7();
+    expect(issueRefreshToken(sessionId).token).not.toBe(issueRefreshToken(sessionId).token);
+  });
+
+  it('parse back to the session id and the stored hash', () => {
+    const sessionId = uuidv7();
+    const issued = issueRefreshToken(sessionId);
+    const parsed = parseRefreshToken(issued.token);
+    expect(parsed?.sessionId).toBe(sessionId);
+    expect(parsed?.hash.equals(issued.hash)).toBe(true);
+  });
+
+  it.each([
+    ['no separator', 'abc'],
+    ['a non-uuid session id', `not-a-uuid.${'a'.repeat(43)}`],
+    ['a short secret', `${uuidv7()}.${'a'.repeat(42)}`],
+    ['a long secret', `${uuidv7()}.${'a'.repeat(44)}`],
+    ['characters outside base64url', `${uuidv7()}.${'+'.repeat(43)}`],
+    ['an empty string', ''],
+  ])('refuse %s', (_what, token) => {
+    expect(parseRefreshToken(token)).toBeUndefined();
+  });
+});
+
+describe('classifyFailedRotation', () => {
+  const live = { exists: true, revoked: false, current: true, expired: false };
+
+  it('calls a non-current token of a live session a reuse (the family gets revoked)', () => {
+    expect(classifyFailedRotation({ ...live, current: false })).toBe('token-reused');
+    expect(classifyFailedRotation({ ...live, current: false, expired: true })).toBe('token-reused');
+  });
+
+  it('never calls anything a reuse once the session has ended', () => {
+    expect(classifyFailedRotation({ ...live, revoked: true })).toBe('session-ended');
+    expect(classifyFailedRotation({ ...live, revoked: true, current: false })).toBe('session-ended');
+  });
+
+  it('tells an expired session and an unknown one apart from theft', () => {
+    expect(classifyFailedRotation({ ...live, expired: true })).toBe('session-expired');
+    expect(classifyFailedRotation({ exists: false, revoked: false, current: false, expired: false })).toBe('unknown-session');
+  });
+});

@@ -1,0 +1,63 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * A refresh token is `<session id>.<43 base64url characters of 32 random bytes>`. The session id
+ * lets the server find the session by primary key; only SHA-256 of the random part is stored, so a
+ * database leak does not hand out working tokens.
+ */
+const SECRET_BYTES = 32;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SECRET = /^[A-Za-z0-9_-]{43}$/;
+export const REFRESH_TOKEN_MAX_LENGTH = 36 + 1 + 43;
+
+export interface IssuedRefreshToken {
+  token: string;
+  hash: Buffer;
+}
+
+export interface ParsedRefreshToken {
+  sessionId: string;
+  hash: Buffer;
+}
+
+export function hashRefreshSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+export function issueRefreshToken(sessionId: string): IssuedRefreshToken {
+  const secret = randomBytes(SECRET_BYTES).toString('base64url');
+  return { token: `${sessionId}.${secret}`, hash: hashRefreshSecret(secret) };
+}
+
+/** Undefined for anything that is not shaped like a token we issue. */
+export function parseRefreshToken(token: string): ParsedRefreshToken | undefined {
+  const dot = token.indexOf('.');
+  if (dot < 0) return undefined;
+  const sessionId = token.slice(0, dot).toLowerCase();
+  const secret = token.slice(dot + 1);
+  if (!UUID.test(sessionId) || !SECRET.test(secret)) return undefined;
+  return { sessionId, hash: hashRefreshSecret(secret) };
+}
+
+/** What PostgreSQL says about a session whose conditional rotation matched no row. */
+export interface FailedRotationFacts {
+  exists: boolean;
+  revoked: boolean;
+  /** The presented token is the session's current one. */
+  current: boolean;
+  expired: boolean;
+}
+
+export type RotationFailure = 'unknown-session' | 'session-ended' | 'token-reused' | 'session-expired';
+
+/**
+ * Why a refresh was refused. A well-formed token for a live session that is not its current token
+ * was spent already (or forged by someone who knows the session id): either way the family is
+ * compromised and must be revoked. A revoked session stays revoked whatever is presented.
+ */
+export function classifyFailedRotation(facts: FailedRotationFacts): RotationFailure {
+  if (!facts.exists) return 'unknown-session';
+  if (facts.revoked) return 'session-ended';
+  if (!facts.current) return 'token-reused';
+  return 'session-expired';
+}

@@ -1,0 +1,132 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { RedisService } from '../../redis/redis.service';
+import { ExpiringMap } from './expiring-map';
+
+export type SessionState = 'active' | 'revoked';
+type RedisClient = NonNullable<RedisService['client']>;
+
+/** Sessions remembered per instance when there is no Redis. */
+const MAX_LOCAL_ENTRIES = 100_000;
+/**
+ * How long an "active" answer may be reused before PostgreSQL is asked again. A revocation
+ * overwrites it at once; the bound only matters if that overwrite failed (Redis timing out for
+ * the revoking instance while answering the others).
+ */
+const ACTIVE_TTL_CAP_SECONDS = 60;
+
+/**
+ * The per-request "is this session still valid?" answer, shared by every instance: a Redis key per
+ * session when REDIS_URL is set, an in-process map otherwise (one instance only). `undefined`
+ * means "not known here, ask PostgreSQL", which is also the answer when Redis fails.
+ */
+@Injectable()
+export class SessionStateStore {
+  private readonly logger = new Logger(SessionStateStore.name);
+  private readonly local = new ExpiringMap<SessionState>(MAX_LOCAL_ENTRIES);
+  /** Revocations Redis did not take, kept while a stale "active" answer may still be cached there. */
+  private readonly unpublished = new ExpiringMap<true>(MAX_LOCAL_ENTRIES);
+  /** A revoked answer must outlive every access token issued before the revocation. */
+  private readonly revokedTtlSeconds: number;
+  private readonly activeTtlSeconds: number;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly redis: RedisService,
+  ) {
+    this.revokedTtlSeconds = config.jwtAccessTtlSeconds;
+    this.activeTtlSeconds = Math.min(config.jwtAccessTtlSeconds, ACTIVE_TTL_CAP_SECONDS);
+    redis.client?.on('ready', () => void this.republish());
+  }
+
+  async get(sessionId: string): Promise<SessionState | undefined> {
+    const client = this.redis.client;
+    if (!client) return this.local.get(sessionId);
+    try {
+      const value = await client.get(this.key(sessionId));
+      return value === 'active' || value === 'revoked' ? value : undefined;
+    } catch (error) {
+      this.warn('read', error);
+      return undefined;
+    }
+  }
+
+  /**
+   * Remembers a state read from PostgreSQL; failures only cost a later lookup. "active" never
+   * overwrites an existing answer: a request that read the row just before a revocation committed
+   * must not replace the revocation written meanwhile.
+   */
+  async remember(sessionId: string, state: SessionState, maxSeconds = Number.POSITIVE_INFINITY): Promise<void> {
+    const cap = state === 'active' ? this.activeTtlSeconds : this.revokedTtlSeconds;
+    const ttl = Math.max(1, Math.floor(Math.min(cap, maxSeconds)));
+    const onlyIfAbsent = state === 'active';
+    const client = this.redis.client;
+    if (!client) {
+      if (onlyIfAbsent) this.local.setIfAbsent(sessionId, state, ttl * 1000);
+      else this.local.set(sessionId, state, ttl * 1000);
+      return;
+    }
+    try {
+      await client.set(this.key(sessionId), state, {
+        expiration: { type: 'EX', value: ttl },
+        ...(onlyIfAbsent ? { condition: 'NX' as const } : {}),
+      });
+    } catch (error) {
+      this.warn('write', error);
+    }
+  }
+
+  /**
+   * Called after the revocation is committed and before the response is sent, so every instance
+   * refuses these sessions' access tokens on the very next request.
+   */
+  async markRevoked(sessionIds: readonly string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    const client = this.redis.client;
+    if (!client) {
+      for (const id of sessionIds) this.local.set(id, 'revoked', this.revokedTtlSeconds * 1000);
+      return;
+    }
+    try {
+      await this.writeRevoked(client, sessionIds);
+    } catch (error) {
+      // PostgreSQL already says revoked, and instances that cannot reach Redis read it from there.
+      // One that can may still hold a cached "active" for up to ACTIVE_TTL_CAP_SECONDS: publish
+      // again as soon as this instance's connection is back, which usually comes sooner.
+      for (const id of sessionIds) this.unpublished.set(id, true, this.activeTtlSeconds * 1000);
+      this.logger.error(
+        `could not publish ${sessionIds.length} session revocation(s) to redis; retrying on reconnect: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  private async writeRevoked(client: RedisClient, sessionIds: readonly string[]): Promise<void> {
+    const multi = client.multi();
+    for (const id of sessionIds) multi.set(this.key(id), 'revoked', { expiration: { type: 'EX', value: this.revokedTtlSeconds } });
+    await multi.exec();
+  }
+
+  private async republish(): Promise<void> {
+    const client = this.redis.client;
+    const ids = this.unpublished.keys();
+    if (!client || ids.length === 0) return;
+    try {
+      await this.writeRevoked(client, ids);
+      for (const id of ids) this.unpublished.delete(id);
+      this.logger.log(`published ${ids.length} session revocation(s) that failed while redis was unavailable`);
+    } catch {
+      // Still failing: the next reconnect tries again, until the entries lapse.
+    }
+  }
+
+  private key(sessionId: string): string {
+    return `${this.config.redisKeyPrefix}session:${sessionId}`;
+  }
+
+  private lastWarnAt = 0;
+  private warn(operation: string, error: unknown): void {
+    if (Date.now() - this.lastWarnAt < 10_000) return;
+    this.lastWarnAt = Date.now();
+    this.logger.warn(`session state ${operation} failed, using PostgreSQL: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,41 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ROLES, type Role } from '../../auth/auth-user';
+import type { User } from '../user.entity';
+
+/** An account as clients see it: never its password hash. */
+export class UserDto {
+  @ApiProperty({ format: 'uuid', example: '019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f70' })
+  id: string;
+
+  /** As registered (trimmed); unique case-insensitively. */
+  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  email: string;
+
+  @ApiProperty({ example: 'Ada Lovelace' })
+  name: string;
+
+  @ApiProperty({ enum: ROLES, enumName: 'Role', example: 'user' })
+  role: Role;
+
+  /** A disabled account cannot log in and has no live sessions. */
+  @ApiProperty({ example: false })
+  disabled: boolean;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-22T10:15:30.000Z' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-22T10:15:30.000Z' })
+  updatedAt: string;
+}
+
+export function toUserDto(user: User): UserDto {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    disabled: user.disabled,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}

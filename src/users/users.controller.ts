@@ -1,0 +1,121 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user';
+import { ApiConditionalRead } from '../auth/decorators/api-conditional-read.decorator';
+import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { Roles } from '../auth/decorators/roles.decorator';
+import { UuidParam } from '../auth/decorators/uuid-param.decorator';
+import { AuthRateLimit } from '../auth/rate-limit/auth-rate-limit.decorator';
+import { ApiProblems } from '../common/openapi/api-problems.decorator';
+import { AdminUpdateUserDto } from './dto/admin-update-user.dto';
+import { ChangePasswordDto } from './dto/change-password.dto';
+import { ListUsersQueryDto, USERS_PAGE_DEFAULT, UserPageDto } from './dto/list-users.dto';
+import { UpdateMeDto } from './dto/update-me.dto';
+import { toUserDto, UserDto } from './dto/user.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@ApiBearerAuth('bearer')
+@Controller('v1/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  /** The caller's account */
+  @Get('me')
+  @ApiOkResponse({ type: UserDto })
+  @ApiConditionalRead()
+  @ApiProblems(401)
+  async getMe(@CurrentUser() caller: AuthUser): Promise<UserDto> {
+    return toUserDto(await this.users.findById(caller.id));
+  }
+
+  /** Change the caller's name (the only field a user may change; others, such as role, get 400) */
+  @Patch('me')
+  @ApiOkResponse({ type: UserDto })
+  @ApiProblems(401)
+  async updateMe(@CurrentUser() caller: AuthUser, @Body() body: UpdateMeDto): Promise<UserDto> {
+    return toUserDto(await this.users.updateProfile(caller.id, body));
+  }
+
+  /** Delete the caller's account, its sessions and its tasks */
+  @Delete('me')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted; every token of the account stops working' })
+  @ApiProblems(401)
+  async deleteMe(@CurrentUser() caller: AuthUser): Promise<void> {
+    await this.users.delete(caller.id);
+  }
+
+  /**
+   * Change the caller's password
+   *
+   * @remarks
+   * Every other session of the account is revoked; this one stays. A wrong `currentPassword` is a
+   * 400 `wrong-current-password` naming the field. Rate limited strictly, like login.
+   */
+  @Post('me/password')
+  @HttpCode(204)
+  @AuthRateLimit()
+  @ApiNoContentResponse({ description: 'Changed; every other session revoked' })
+  @ApiProblems(401)
+  async changePassword(@CurrentUser() caller: AuthUser, @Body() body: ChangePasswordDto): Promise<void> {
+    await this.users.changePassword(caller, body.currentPassword, body.newPassword);
+  }
+
+  /**
+   * List accounts (admin)
+   *
+   * @remarks
+   * Newest first, `limit` per page (1 to 100, default 20); pass `nextCursor` back as `cursor` for
+   * the next page. `email` is a case-insensitive prefix; `role` an exact role.
+   */
+  @Get()
+  @Roles('admin')
+  @ApiOkResponse({ type: UserPageDto })
+  @ApiConditionalRead()
+  @ApiProblems(400, 401, 403)
+  async list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
+    const page = await this.users.list({
+      limit: query.limit ?? USERS_PAGE_DEFAULT,
+      cursor: query.cursor,
+      emailPrefix: query.email,
+      role: query.role,
+    });
+    return { data: page.users.map(toUserDto), nextCursor: page.nextCursor };
+  }
+
+  /** One account (admin). A malformed id is 400, an unknown one 404 */
+  @Get(':id')
+  @Roles('admin')
+  @ApiOkResponse({ type: UserDto })
+  @ApiConditionalRead()
+  @ApiProblems(400, 401, 403, 404)
+  async get(@UuidParam('id') id: string): Promise<UserDto> {
+    return toUserDto(await this.users.findById(id));
+  }
+
+  /**
+   * Change an account's role or disabled flag (admin)
+   *
+   * @remarks
+   * Disabling, or demoting an admin, revokes all of that user's sessions at once. Admins cannot
+   * disable or demote themselves (403 `cannot-change-own-access`).
+   */
+  @Patch(':id')
+  @Roles('admin')
+  @ApiOkResponse({ type: UserDto })
+  @ApiProblems(401, 403, 404)
+  async update(@CurrentUser() admin: AuthUser, @UuidParam('id') id: string, @Body() body: AdminUpdateUserDto): Promise<UserDto> {
+    return toUserDto(await this.users.updateByAdmin(admin, id, body));
+  }
+
+  /** Delete an account, its sessions and its tasks (admin) */
+  @Delete(':id')
+  @HttpCode(204)
+  @Roles('admin')
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(400, 401, 403, 404)
+  async delete(@UuidParam('id') id: string): Promise<void> {
+    await this.users.delete(id);
+  }
+}

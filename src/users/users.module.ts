@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PasswordModule } from '../auth/password/password.module';
+import { SessionsModule } from '../auth/sessions/sessions.module';
+import { AdminBootstrap } from './admin-bootstrap';
+import { User } from './user.entity';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([User]), PasswordModule, SessionsModule],
+  controllers: [UsersController],
+  providers: [UsersService, AdminBootstrap],
+  exports: [UsersService],
+})
+export class UsersModule {}

@@ -1,0 +1,238 @@
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import type { AuthUser, Role } from '../auth/auth-user';
+import { PasswordHasher } from '../auth/password/password-hasher.service';
+import { SessionsService } from '../auth/sessions/sessions.service';
+import { ProblemException, ValidationProblem } from '../common/problem/problem.exception';
+import { uuidv7 } from '../common/uuid';
+import { decodeUserCursor, encodeUserCursor } from './user-cursor';
+import { User } from './user.entity';
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  name: string;
+}
+
+export interface UserListFilter {
+  limit: number;
+  cursor?: string;
+  /** Case-insensitive prefix of the email. */
+  emailPrefix?: string;
+  role?: Role;
+}
+
+export interface UserPage {
+  users: User[];
+  nextCursor: string | null;
+}
+
+export type AdminAccountOutcome = 'created' | 'promoted' | 'unchanged';
+
+function emailTaken(): ProblemException {
+  return new ProblemException(409, 'email-taken', 'An account with this email already exists');
+}
+
+/** The same answer for an unknown email and a wrong password, so neither can be told apart. */
+function invalidCredentials(): ProblemException {
+  return new ProblemException(401, 'invalid-credentials', 'The email or password is wrong');
+}
+
+function userNotFound(): NotFoundException {
+  return new NotFoundException('No such user');
+}
+
+/** LIKE treats `%`, `_` and the escape character itself specially; a prefix filter must not. */
+function escapeLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+/**
+ * Accounts: registration, credentials, profile, and the admin's view. Every change that must end
+ * sessions (password change, disabling, demotion, deletion) revokes them in the same transaction
+ * and publishes the revocation before returning.
+ */
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  /** A new account with the `user` role; 409 when the email is taken in any letter case. */
+  async register(account: NewAccount): Promise<User> {
+    if (await this.findByEmail(account.email)) throw emailTaken();
+    const passwordHash = await this.hasher.hash(account.password);
+    const user = await this.insert(account, passwordHash, 'user');
+    // Registered by a concurrent request between our check and our insert.
+    if (!user) throw emailTaken();
+    return user;
+  }
+
+  /**
+   * The account these credentials open. An unknown email costs one argon2 verification too, and
+   * both failures give the same 401. A disabled account gets 403, but only with its right password.
+   */
+  async authenticate(email: string, password: string): Promise<User> {
+    const found = await this.users
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('lower(u.email) = lower(:email)', { email: email.trim() })
+      .getOne();
+    if (!found) {
+      await this.hasher.verifyNothing(password);
+      throw invalidCredentials();
+    }
+    if (!(await this.hasher.verify(found.passwordHash, password))) throw invalidCredentials();
+    if (found.disabled) throw new ProblemException(403, 'account-disabled', 'This account is disabled');
+    if (this.hasher.needsRehash(found.passwordHash)) await this.rehash(found.id, password);
+    return withoutPasswordHash(found);
+  }
+
+  async findById(id: string): Promise<User> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw userNotFound();
+    return user;
+  }
+
+  async updateProfile(id: string, patch: { name?: string }): Promise<User> {
+    if (patch.name !== undefined) {
+      const result = await this.users.update({ id }, { name: patch.name });
+      if (result.affected === 0) throw userNotFound();
+    }
+    return this.findById(id);
+  }
+
+  /**
+   * Replaces the password after checking the current one, and ends every other session of the
+   * user (a thief holding one of them is locked out); the caller's session stays.
+   */
+  async changePassword(caller: AuthUser, currentPassword: string, newPassword: string): Promise<void> {
+    const found = await this.users.createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id: caller.id }).getOne();
+    if (!found) throw userNotFound();
+    if (!(await this.hasher.verify(found.passwordHash, currentPassword))) {
+      throw new ProblemException(400, 'wrong-current-password', 'The current password is wrong', [
+        { field: 'currentPassword', message: 'currentPassword is not the current password' },
+      ]);
+    }
+    const passwordHash = await this.hasher.hash(newPassword);
+    const revoked = await this.users.manager.transaction(async (manager) => {
+      await manager.update(User, { id: caller.id }, { passwordHash });
+      return this.sessions.endAllForUser(manager, caller.id, 'password-changed', caller.sessionId);
+    });
+    await this.sessions.publishRevocations(revoked);
+  }
+
+  /** Deletes the account; its sessions (and, through their foreign keys, its tasks) go with it. */
+  async delete(id: string): Promise<void> {
+    const revoked = await this.users.manager.transaction(async (manager) => {
+      const sessionIds = await this.sessions.endAllForUser(manager, id, 'account-deleted');
+      const result = await manager.delete(User, { id });
+      if (result.affected === 0) throw userNotFound();
+      return sessionIds;
+    });
+    await this.sessions.publishRevocations(revoked);
+  }
+
+  /** Newest first, keyset-paginated on the (time-ordered) id. */
+  async list(filter: UserListFilter): Promise<UserPage> {
+    const query = this.users.createQueryBuilder('u').orderBy('u.id', 'DESC').limit(filter.limit + 1);
+    if (filter.cursor !== undefined) {
+      const before = decodeUserCursor(filter.cursor);
+      if (before === undefined) throw new ValidationProblem([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
+      query.andWhere('u.id < :before', { before });
+    }
+    if (filter.emailPrefix !== undefined) {
+      query.andWhere('lower(u.email) LIKE lower(:pattern)', { pattern: `${escapeLikePattern(filter.emailPrefix.trim())}%` });
+    }
+    if (filter.role !== undefined) query.andWhere('u.role = :role', { role: filter.role });
+    const rows = await query.getMany();
+    const users = rows.slice(0, filter.limit);
+    const last = users[users.length - 1];
+    return { users, nextCursor: rows.length > filter.limit && last ? encodeUserCursor(last.id) : null };
+  }
+
+  /**
+   * An admin's change to another account. Disabling or demoting ends all of that user's sessions
+   * at once (a demoted admin's tokens still say "admin"). Admins cannot disable or demote
+   * themselves, so the caller can never lock the last admin out by accident.
+   */
+  async updateByAdmin(admin: AuthUser, id: string, patch: { role?: Role; disabled?: boolean }): Promise<User> {
+    if (id === admin.id && (patch.disabled === true || (patch.role !== undefined && patch.role !== admin.role))) {
+      throw new ProblemException(403, 'cannot-change-own-access', 'Admins cannot disable or demote themselves; ask another admin');
+    }
+    const revoked = await this.users.manager.transaction(async (manager) => {
+      const current = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!current) throw userNotFound();
+      const changes: Partial<Pick<User, 'role' | 'disabled'>> = {};
+      if (patch.role !== undefined && patch.role !== current.role) changes.role = patch.role;
+      if (patch.disabled !== undefined && patch.disabled !== current.disabled) changes.disabled = patch.disabled;
+      if (Object.keys(changes).length === 0) return [];
+      await manager.update(User, { id }, changes);
+      if (changes.disabled === true) return this.sessions.endAllForUser(manager, id, 'account-disabled');
+      if (changes.role === 'user') return this.sessions.endAllForUser(manager, id, 'role-changed');
+      return [];
+    });
+    await this.sessions.publishRevocations(revoked);
+    return this.findById(id);
+  }
+
+  /**
+   * The first admin, from ADMIN_EMAIL/ADMIN_PASSWORD or the create-admin command: creates the
+   * account, or promotes an existing one (its password stays as it is). Safe to run again and from
+   * several instances at once.
+   */
+  async ensureAdmin(account: NewAccount): Promise<AdminAccountOutcome> {
+    const existing = await this.findByEmail(account.email);
+    if (existing) {
+      if (existing.role === 'admin') return 'unchanged';
+      await this.users.update({ id: existing.id }, { role: 'admin' });
+      return 'promoted';
+    }
+    const passwordHash = await this.hasher.hash(account.password);
+    if (await this.insert(account, passwordHash, 'admin')) return 'created';
+    // Another instance created it between our read and our insert.
+    return this.ensureAdmin(account);
+  }
+
+  private findByEmail(email: string): Promise<User | null> {
+    return this.users.createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: email.trim() }).getOne();
+  }
+
+  /**
+   * Undefined when the email is taken. ON CONFLICT DO NOTHING rather than catching the unique
+   * violation: a failed statement would be logged by TypeORM with its parameters, the hash included.
+   */
+  private async insert(account: NewAccount, passwordHash: string, role: Role): Promise<User | undefined> {
+    const id = uuidv7();
+    const result = await this.users
+      .createQueryBuilder()
+      .insert()
+      .into(User)
+      .values({ id, email: account.email.trim(), name: account.name.trim(), passwordHash, role })
+      .orIgnore()
+      .execute();
+    const inserted: unknown = result.raw;
+    return Array.isArray(inserted) && inserted.length > 0 ? this.findById(id) : undefined;
+  }
+
+  /** Upgrades a hash made with older argon2 parameters while the plain password is at hand. */
+  private async rehash(id: string, password: string): Promise<void> {
+    try {
+      await this.users.update({ id }, { passwordHash: await this.hasher.hash(password) });
+    } catch (error) {
+      this.logger.warn(`could not upgrade a password hash: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+/** The hash goes no further than the method that verified it. */
+function withoutPasswordHash(user: User): User {
+  const copy = Object.assign(new User(), user);
+  Reflect.deleteProperty(copy, 'passwordHash');
+  return copy;
+}
