@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
+import type { IncomingMessage } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createApp } from './app.factory';
@@ -28,6 +30,27 @@ function readConfig(): AppConfig {
  */
 function handleShutdown(app: NestFastifyApplication, database: ResolvedDatabase, config: AppConfig, logger: Logger): void {
   let stopping = false;
+  // While draining, every response asks its client to reconnect (through the load balancer, so
+  // to another instance): a keep-alive connection still open when the server closes would have
+  // its next request refused with 503 or reset.
+  const shutdownState = app.get(ShutdownState);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (_request, reply) => {
+    if (shutdownState.isDraining) reply.header('connection', 'close');
+  });
+  // Connections accepted but whose request has not arrived yet: http.Server.close() would reset
+  // them, so after the drain the listener is closed first and they get a moment to be served.
+  const awaitingRequest = new Set<Socket>();
+  fastify.server.on('connection', (socket: Socket) => {
+    awaitingRequest.add(socket);
+    socket.once('close', () => awaitingRequest.delete(socket));
+  });
+  fastify.server.on('request', (request: IncomingMessage) => awaitingRequest.delete(request.socket));
+  const stopAccepting = async (): Promise<void> => {
+    NetServer.prototype.close.call(fastify.server);
+    const until = Date.now() + Math.min(1000, config.shutdownTimeoutMs);
+    while (awaitingRequest.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -35,13 +58,14 @@ function handleShutdown(app: NestFastifyApplication, database: ResolvedDatabase,
     }
     stopping = true;
     logger.info({ signal, drainDelayMs: config.shutdownDrainDelayMs }, 'shutting down');
-    app.get(ShutdownState).beginDrain();
+    shutdownState.beginDrain();
     await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainDelayMs));
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, 'timeout').unref());
-    const outcome = await Promise.race([app.close().then(() => 'closed' as const), timeout]);
+    const closed = stopAccepting().then(() => app.close());
+    const outcome = await Promise.race([closed.then(() => 'closed' as const), timeout]);
     if (outcome === 'timeout') {
       logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'requests still in flight at the shutdown timeout: closing anyway');
-      app.getHttpAdapter().getInstance().server.closeAllConnections();
+      fastify.server.closeAllConnections();
     }
     await database.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the embedded database failed'));
     logger.info('stopped');

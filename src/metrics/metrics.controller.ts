@@ -1,0 +1,31 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../common/http/public.decorator';
+import { MetricsService } from './metrics.service';
+
+/**
+ * Prometheus scrape endpoint on the main port (when METRICS_PORT is unset). Public: keep it
+ * off the internet at the proxy, or move it to METRICS_PORT, which is never exposed publicly.
+ */
+@ApiTags('metrics')
+@Public()
+@SkipThrottle()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  /** Prometheus metrics in the text exposition format (version 0.0.4). */
+  @Get()
+  @Header('cache-control', 'no-store')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Request latency histogram, database pool, cache, rate-limit and login counters, Node process metrics',
+    content: { 'text/plain': { schema: { type: 'string', example: 'http_request_duration_seconds_count{method="GET",route="/health/live",status_code="200"} 3' } } },
+  })
+  async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    reply.header('content-type', this.metrics.contentType);
+    return this.metrics.render();
+  }
+}

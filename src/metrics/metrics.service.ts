@@ -1,0 +1,158 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+/** Why a login was refused; a closed set, so the label cannot grow without bound. */
+export type LoginFailureReason = 'invalid_credentials' | 'unknown_email' | 'wrong_password' | 'account_disabled';
+
+export type CacheResult = 'hit' | 'miss' | 'error';
+
+/** The counters node-postgres keeps on its Pool. */
+interface PgPoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+  options?: { max?: unknown };
+}
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** Label value for requests that matched no route: the raw URL would be unbounded. */
+export const UNMATCHED_ROUTE = 'unmatched';
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+function isPgPool(value: unknown): value is PgPoolCounts {
+  if (typeof value !== 'object' || value === null) return false;
+  const pool = value as Record<string, unknown>;
+  return typeof pool.totalCount === 'number' && typeof pool.idleCount === 'number' && typeof pool.waitingCount === 'number';
+}
+
+/**
+ * Owns the process's Prometheus registry. Other modules record what happened through the typed
+ * methods (`cacheHit()`, `rateLimited(name)`, `loginFailed(reason)`), never through prom-client.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly cacheOperations: Counter<'result'>;
+  private readonly rateLimitRejections: Counter<'throttler'>;
+  private readonly loginFailures: Counter<'reason'>;
+
+  constructor(@Optional() private readonly dataSource?: DataSource) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+
+    this.requestDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from receiving a request to sending its response, by route template',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.cacheOperations = new Counter({
+      name: 'cache_operations_total',
+      help: 'Reads of the user-scoped cache, by result',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of ['hit', 'miss', 'error'] as const) this.cacheOperations.inc({ result }, 0);
+    this.rateLimitRejections = new Counter({
+      name: 'rate_limit_rejections_total',
+      help: 'Requests refused with 429, by throttler',
+      labelNames: ['throttler'],
+      registers,
+    });
+    this.loginFailures = new Counter({
+      name: 'login_failures_total',
+      help: 'Refused login attempts, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+
+    // Pool gauges are read when Prometheus scrapes, so they are never stale.
+    const pool = (): PgPoolCounts | undefined => this.pool();
+    new Gauge({
+      name: 'db_pool_connections_in_use',
+      help: 'PostgreSQL pool connections checked out by a query or transaction',
+      registers,
+      collect() {
+        const p = pool();
+        this.set(p ? p.totalCount - p.idleCount : 0);
+      },
+    });
+    new Gauge({
+      name: 'db_pool_connections_idle',
+      help: 'PostgreSQL pool connections open and idle',
+      registers,
+      collect() {
+        this.set(pool()?.idleCount ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'db_pool_requests_waiting',
+      help: 'Queries waiting for a free PostgreSQL pool connection',
+      registers,
+      collect() {
+        this.set(pool()?.waitingCount ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'db_pool_connections_max',
+      help: 'The PostgreSQL pool size (DATABASE_POOL_SIZE)',
+      registers,
+      collect() {
+        const max = pool()?.options?.max;
+        this.set(typeof max === 'number' ? max : 0);
+      },
+    });
+  }
+
+  /** The content type of `render()`'s output (Prometheus text format). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** `route` is the route template (`/v1/tasks/:id`), or undefined when no route matched. */
+  observeRequest(method: string, route: string | undefined, statusCode: number, seconds: number): void {
+    this.requestDuration.observe(
+      {
+        method: HTTP_METHODS.has(method) ? method : 'OTHER',
+        route: route ?? UNMATCHED_ROUTE,
+        status_code: String(statusCode),
+      },
+      seconds,
+    );
+  }
+
+  cacheHit(): void {
+    this.cacheOperations.inc({ result: 'hit' });
+  }
+
+  cacheMiss(): void {
+    this.cacheOperations.inc({ result: 'miss' });
+  }
+
+  cacheError(): void {
+    this.cacheOperations.inc({ result: 'error' });
+  }
+
+  /** `throttler` is the throttler's configured name (e.g. `default`, `auth`). */
+  rateLimited(throttler: string): void {
+    this.rateLimitRejections.inc({ throttler });
+  }
+
+  loginFailed(reason: LoginFailureReason): void {
+    this.loginFailures.inc({ reason });
+  }
+
+  private pool(): PgPoolCounts | undefined {
+    if (!this.dataSource?.isInitialized) return undefined;
+    // PostgresDriver keeps the pg Pool as `master` (typed `any` by TypeORM).
+    const master: unknown = (this.dataSource.driver as { master?: unknown }).master;
+    return isPgPool(master) ? master : undefined;
+  }
+}
