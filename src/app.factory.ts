@@ -6,6 +6,7 @@ import { requestIdFrom } from './common/http/request-id';
 import { buildOpenApiDocument, serveOpenApi } from './common/openapi/openapi';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
+import { MetricsService } from './metrics/metrics.service';
 
 /**
  * Builds the application exactly as production runs it; `main.ts` and the end-to-end tests both
@@ -29,6 +30,8 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Fastify parses text/plain bodies by default; this API takes JSON only (anything else is 415).
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -42,6 +45,10 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     };
     if (reply.statusCode >= 500) logger.error(line, 'request');
     else logger.info(line, 'request');
+  });
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
   });
 
   app.useGlobalPipes(createValidationPipe());

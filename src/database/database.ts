@@ -1,4 +1,5 @@
-import type { DataSourceOptions } from 'typeorm';
+import { Logger as NestLogger } from '@nestjs/common';
+import type { DataSourceOptions, Logger as TypeOrmLogger } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { migrations } from '../../migrations';
 import { entities } from './entities';
@@ -35,7 +36,7 @@ export function dataSourceOptions(config: AppConfig, url: string): DataSourceOpt
     migrationsRun: config.migrationsRun,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error', 'warn', 'migration'],
+    logger: new QueryErrorLogger(),
     extra: {
       max: config.databasePoolSize,
       connectionTimeoutMillis: 5000,
@@ -44,4 +45,32 @@ export function dataSourceOptions(config: AppConfig, url: string): DataSourceOpt
       application_name: 'taskwright',
     },
   };
+}
+
+/**
+ * TypeORM's own loggers print the parameters of a failed query, which can hold password hashes
+ * or tokens. This one logs the error and the SQL text only.
+ */
+class QueryErrorLogger implements TypeOrmLogger {
+  private readonly logger = new NestLogger('Database');
+
+  logQuery(): void {}
+
+  logQueryError(error: string | Error, query: string): void {
+    this.logger.error({ error: error instanceof Error ? error.message : error, query }, 'query failed');
+  }
+
+  logQuerySlow(time: number, query: string): void {
+    this.logger.warn({ durationMs: time, query }, 'slow query');
+  }
+
+  logSchemaBuild(): void {}
+
+  logMigration(message: string): void {
+    this.logger.log(message);
+  }
+
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') this.logger.warn(String(message));
+  }
 }

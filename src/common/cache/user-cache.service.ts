@@ -1,8 +1,9 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { createHash, randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
+import { MetricsService } from '../../metrics/metrics.service';
 import { RedisService } from '../../redis/redis.service';
 
 /** A cached response body, valid only while both generations it was read under are current. */
@@ -55,12 +56,20 @@ export class UserCacheService {
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly config: AppConfig,
     redis: RedisService,
+    @Optional() metrics?: MetricsService,
   ) {
     this.prefix = `${config.redisKeyPrefix}cache:`;
     // A reconnect means the store may have lost invalidations (or everything): start over.
     redis.client?.on('ready', () => {
       this.needsGlobalFlush = true;
     });
+    if (metrics) {
+      this.onOutcome((outcome) => {
+        if (outcome === 'hit') metrics.cacheHit();
+        else if (outcome === 'miss') metrics.cacheMiss();
+        else metrics.cacheError();
+      });
+    }
   }
 
   get enabled(): boolean {

@@ -40,6 +40,10 @@ function addUniversalResponses(document: OpenAPIObject): void {
             : {}),
         };
       }
+      // HttpCacheHeadersInterceptor answers every authenticated GET conditionally.
+      if (method === 'get' && operation.security?.length && !operation.responses['304']) {
+        operation.responses['304'] = { description: 'Not Modified: the If-None-Match ETag is still current (no body)' };
+      }
       for (const response of Object.values(operation.responses)) {
         if (!response || '$ref' in response) continue;
         response.headers = {

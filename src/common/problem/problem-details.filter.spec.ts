@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { mapError } from './problem-details.filter';
 import { ValidationProblem } from './problem.exception';
 import { flattenValidationErrors } from './validation';
@@ -13,6 +13,11 @@ describe('mapError', () => {
     expect(mapError({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }).status).toBe(413);
     expect(mapError({ code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }).type).toBe('unsupported-media-type');
     expect(mapError({ code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }).type).toBe('malformed-json');
+  });
+
+  it('maps Fastify body errors that Nest wrapped in an HttpException by their original code', () => {
+    const wrapped = new HttpException('Body is not valid JSON', 400, { cause: { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 } });
+    expect(mapError(wrapped)).toMatchObject({ status: 400, type: 'malformed-json' });
   });
 
   it('hides the internals of unexpected errors', () => {

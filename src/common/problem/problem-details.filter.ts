@@ -41,6 +41,9 @@ function slug(status: number): string {
 }
 
 export function mapError(error: unknown): Mapped {
+  // Nest's FastifyAdapter wraps Fastify's own 4xx errors (body parsing, limits) in an
+  // HttpException and keeps the original as `cause`: map the original.
+  if (error instanceof HttpException && fastifyError(error.cause)) return mapError(error.cause);
   if (error instanceof ProblemException) {
     return {
       status: error.getStatus(),

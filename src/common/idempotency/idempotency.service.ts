@@ -1,0 +1,113 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ProblemException } from '../problem/problem.exception';
+
+/** How long a key is remembered: a retry within this window replays the first response. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/** At most one purge of expired keys per process per interval, bounded in rows. */
+const PURGE_INTERVAL_MS = 60_000;
+const PURGE_BATCH = 1000;
+
+export interface IdempotentRequest {
+  userId: string;
+  /** The operation the key belongs to, e.g. `tasks.create`: keys never cross operations. */
+  scope: string;
+  key: string;
+  /** The normalised request (see hashRequest): the same key with another request is a conflict. */
+  request: unknown;
+}
+
+export type IdempotencyClaim<T> = { kind: 'claimed'; requestHash: string } | { kind: 'replay'; resourceId: string; response: T };
+
+/** JSON with object keys sorted at every level, so equal requests hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function hashRequest(request: unknown): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+/**
+ * Idempotency-Key handling for creating requests, inside the caller's transaction:
+ *
+ * 1. `claim` inserts the key row first. The primary key (user, scope, key) makes a concurrent
+ *    duplicate's INSERT wait until the first transaction ends; if that one commits, the duplicate
+ *    sees the conflict and reads the stored response; if it rolls back, the duplicate proceeds
+ *    as the first. So exactly one resource is created, whatever the timing.
+ * 2. The caller creates its resource in the same transaction and calls `complete` with the
+ *    response, which commits atomically with the resource: a stored key always has a response.
+ *
+ * An expired row (older than 24 h, not yet purged) is taken over by the same INSERT.
+ */
+@Injectable()
+export class IdempotencyService {
+  private readonly logger = new Logger(IdempotencyService.name);
+  private lastPurgeAt = 0;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async claim<T>(manager: EntityManager, request: IdempotentRequest): Promise<IdempotencyClaim<T>> {
+    const requestHash = hashRequest(request.request);
+    const claimed: unknown[] = await manager.query(
+      `INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id, scope, key) DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, resource_id = NULL, response = NULL, created_at = now()
+         WHERE idempotency_keys.created_at < now() - make_interval(secs => $5)
+       RETURNING 1`,
+      [request.userId, request.scope, request.key, requestHash, IDEMPOTENCY_TTL_SECONDS],
+    );
+    if (claimed.length > 0) return { kind: 'claimed', requestHash };
+
+    const [existing] = (await manager.query(
+      `SELECT request_hash, resource_id, response FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
+      [request.userId, request.scope, request.key],
+    )) as Array<{ request_hash: string; resource_id: string | null; response: T | null }>;
+    if (existing === undefined || existing.request_hash !== requestHash) {
+      throw new ProblemException(
+        409,
+        'idempotency-key-reused',
+        'This Idempotency-Key was already used with a different request; use a new key for a new request',
+      );
+    }
+    if (existing.resource_id === null || existing.response === null) {
+      // Unreachable while claim and complete share a transaction; kept so a future caller that
+      // splits them gets a clear answer instead of a half-stored replay.
+      throw new ProblemException(409, 'idempotency-key-in-progress', 'A request with this Idempotency-Key is still in progress; retry shortly');
+    }
+    return { kind: 'replay', resourceId: existing.resource_id, response: existing.response };
+  }
+
+  async complete(manager: EntityManager, request: IdempotentRequest, resourceId: string, response: unknown): Promise<void> {
+    await manager.query(
+      `UPDATE idempotency_keys SET resource_id = $4, response = $5::jsonb WHERE user_id = $1 AND scope = $2 AND key = $3`,
+      [request.userId, request.scope, request.key, resourceId, JSON.stringify(response)],
+    );
+  }
+
+  /**
+   * Deletes a batch of expired keys, at most once a minute per process, off the request path.
+   * Expired rows are harmless meanwhile (claim takes them over), so a failure is only logged.
+   */
+  purgeExpiredSoon(): void {
+    const now = Date.now();
+    if (now - this.lastPurgeAt < PURGE_INTERVAL_MS) return;
+    this.lastPurgeAt = now;
+    this.dataSource
+      .query(
+        `DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+           SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1) LIMIT $2))`,
+        [IDEMPOTENCY_TTL_SECONDS, PURGE_BATCH],
+      )
+      .catch((error: unknown) => this.logger.warn(`purging expired idempotency keys failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+}
