@@ -1,15 +1,22 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
+import { AuthModule } from './auth/auth.module';
+import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
+import { RolesGuard } from './auth/guards/roles.guard';
+import { RateLimitGuard } from './auth/rate-limit/rate-limit.guard';
 import type { AppConfig } from './config/app-config';
 import { CacheModule } from './common/cache/cache.module';
 import { HttpCacheHeadersInterceptor } from './common/http/http-cache-headers.interceptor';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/database';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
+import { TasksModule } from './tasks/tasks.module';
+import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -37,8 +44,19 @@ export class AppModule {
         RedisModule,
         CacheModule,
         HealthModule,
+        AuthModule,
+        UsersModule,
+        TasksModule,
+        MetricsModule.forRoot(config),
       ],
-      providers: [{ provide: APP_INTERCEPTOR, useClass: HttpCacheHeadersInterceptor }],
+      providers: [
+        // Guards run in this order: count the request (by user when its token verifies, else by IP)
+        // before spending a session lookup on it, then authenticate, then check the role.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_INTERCEPTOR, useClass: HttpCacheHeadersInterceptor },
+      ],
     };
   }
 }

@@ -1,0 +1,62 @@
+import { ProblemException } from '../common/problem/problem.exception';
+import { ChangeTokenCodec, comparePositions, FEED_START, nextPosition } from './change-token';
+import { SignedTokenCodec } from './signed-token';
+
+const SECRET = 'secret-one-secret-one-secret-one-32';
+
+describe('ChangeTokenCodec', () => {
+  const codec = new ChangeTokenCodec(SECRET);
+
+  it('treats an absent or empty token as the start of the feed', () => {
+    expect(codec.decode(undefined)).toEqual(FEED_START);
+    expect(codec.decode('')).toEqual(FEED_START);
+  });
+
+  it('round-trips positions beyond 2^53 exactly', () => {
+    const position = { xid: 9_007_199_254_740_993n, seq: 123n };
+    expect(codec.decode(codec.encode(position))).toEqual(position);
+  });
+
+  it.each([
+    'garbage',
+    'x.y',
+    new SignedTokenCodec(SECRET, 'tasks-cursor').encode({ v: 1, x: '1', s: '1' }),
+    new SignedTokenCodec('another-secret-another-secret-xx', 'tasks-changes').encode({ v: 1, x: '1', s: '1' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '-1', s: '1' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '1 OR 1=1', s: '1' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '99999999999999999999', s: '1' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 2, x: '1', s: '1' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: 1, s: 1 }),
+  ])('rejects %j with a 400 problem', (token) => {
+    expect(() => codec.decode(token)).toThrow(ProblemException);
+    try {
+      codec.decode(token);
+    } catch (error) {
+      expect((error as ProblemException).getStatus()).toBe(400);
+      expect((error as ProblemException).problemType).toBe('invalid-change-token');
+    }
+  });
+});
+
+describe('nextPosition', () => {
+  const since = { xid: 100n, seq: 7n };
+
+  it('resumes after the last change when the page was cut by the limit', () => {
+    expect(nextPosition(since, 500n, { xid: 120n, seq: 9n }, true)).toEqual({ xid: 120n, seq: 9n });
+  });
+
+  it('jumps to the horizon once everything below it was delivered', () => {
+    expect(nextPosition(since, 500n, { xid: 120n, seq: 9n }, false)).toEqual({ xid: 500n, seq: 0n });
+    expect(nextPosition(since, 500n, undefined, false)).toEqual({ xid: 500n, seq: 0n });
+  });
+
+  it('never moves backwards', () => {
+    expect(nextPosition({ xid: 600n, seq: 3n }, 500n, undefined, false)).toEqual({ xid: 600n, seq: 3n });
+  });
+
+  it('orders by transaction first, then by sequence', () => {
+    expect(comparePositions({ xid: 1n, seq: 99n }, { xid: 2n, seq: 1n })).toBe(-1);
+    expect(comparePositions({ xid: 2n, seq: 2n }, { xid: 2n, seq: 1n })).toBe(1);
+    expect(comparePositions({ xid: 2n, seq: 1n }, { xid: 2n, seq: 1n })).toBe(0);
+  });
+});

@@ -1,0 +1,68 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import {
+  DESCRIPTION_MAX_LENGTH,
+  TAG_MAX_LENGTH,
+  TAGS_MAX_COUNT,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  TITLE_MAX_LENGTH,
+  type TaskPriority,
+  type TaskStatus,
+} from '../task.types';
+import { IsZonedDateTime, NoNulCharacters, NormaliseTags, Trim } from './validation';
+
+/** Validates a present value, null included (IsOptional would let null through as "absent"). */
+const IfPresent = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
+
+/**
+ * A partial update: absent fields are left alone; `description` and `dueAt` accept null to clear
+ * them; the other fields cannot be null.
+ */
+export class UpdateTaskDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: TITLE_MAX_LENGTH, example: 'Write the Q4 report' })
+  @IfPresent()
+  @Trim()
+  @IsString()
+  @Length(1, TITLE_MAX_LENGTH)
+  @NoNulCharacters()
+  title?: string;
+
+  /** null clears it. */
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: DESCRIPTION_MAX_LENGTH })
+  @IsOptional()
+  @IsString()
+  @MaxLength(DESCRIPTION_MAX_LENGTH)
+  @NoNulCharacters()
+  description?: string | null;
+
+  /** Entering `done` sets completedAt; leaving it clears completedAt. */
+  @ApiPropertyOptional({ enum: TASK_STATUSES, enumName: 'TaskStatus', example: 'done' })
+  @IfPresent()
+  @IsIn(TASK_STATUSES)
+  status?: TaskStatus;
+
+  @ApiPropertyOptional({ enum: TASK_PRIORITIES, enumName: 'TaskPriority' })
+  @IfPresent()
+  @IsIn(TASK_PRIORITIES)
+  priority?: TaskPriority;
+
+  /** null clears it. */
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, example: '2026-12-02T17:00:00Z' })
+  @IsOptional()
+  @IsZonedDateTime()
+  dueAt?: string | null;
+
+  /** Replaces the whole list. */
+  @ApiPropertyOptional({ type: [String], maxItems: TAGS_MAX_COUNT })
+  @IfPresent()
+  @NormaliseTags()
+  @IsArray()
+  @ArrayMaxSize(TAGS_MAX_COUNT)
+  @IsString({ each: true })
+  @Length(1, TAG_MAX_LENGTH, { each: true })
+  @NoNulCharacters({ each: true })
+  tags?: string[];
+}
+
+export const UPDATABLE_FIELDS = ['title', 'description', 'status', 'priority', 'dueAt', 'tags'] as const;

@@ -1,0 +1,104 @@
+import { ProblemException } from '../common/problem/problem.exception';
+import { SignedTokenCodec } from './signed-token';
+import { type CursorPosition, filterFingerprint, TaskCursorCodec } from './task-cursor';
+import type { TaskFilters } from './task.types';
+
+const OWNER = '0193a1ef-0000-7000-8000-000000000001';
+const ID = '0193a1f0-7b8c-7def-8123-456789abcdef';
+const filters: TaskFilters = { ownerId: OWNER, status: 'todo', q: 'report' };
+
+function problemOf(run: () => unknown): ProblemException {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ProblemException) return error;
+    throw error;
+  }
+  throw new Error('expected a ProblemException');
+}
+
+describe('TaskCursorCodec', () => {
+  const codec = new TaskCursorCodec('secret-one-secret-one-secret-one-32');
+
+  it.each<CursorPosition>([
+    { sort: '-createdAt', at: '2026-11-22T09:30:00.123Z', id: ID },
+    { sort: 'updatedAt', at: '2026-11-22T09:30:00.000Z', id: ID },
+    { sort: 'dueAt', dueAt: null, id: ID },
+    { sort: '-dueAt', dueAt: '2027-01-01T00:00:00.000Z', id: ID },
+    { sort: 'priority', priority: 'high', createdAt: '2026-11-22T09:30:00.123Z', id: ID },
+  ])('round-trips a %s position', (position) => {
+    const token = codec.encode(position, filters);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(codec.decode(token, position.sort, filters)).toEqual(position);
+  });
+
+  it('rejects a cursor whose payload was altered, even by one character', () => {
+    const token = codec.encode({ sort: '-createdAt', at: '2026-11-22T09:30:00.123Z', id: ID }, filters);
+    const [payload, mac] = token.split('.') as [string, string];
+    const json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { k: string[] };
+    json.k = ['2020-01-01T00:00:00.000Z'];
+    const forged = `${Buffer.from(JSON.stringify(json)).toString('base64url')}.${mac}`;
+    const problem = problemOf(() => codec.decode(forged, '-createdAt', filters));
+    expect(problem.getStatus()).toBe(400);
+    expect(problem.problemType).toBe('invalid-cursor');
+    const flipped = `${payload}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`;
+    expect(problemOf(() => codec.decode(flipped, '-createdAt', filters)).problemType).toBe('invalid-cursor');
+  });
+
+  it('rejects a cursor signed with another secret or for another purpose', () => {
+    const other = new TaskCursorCodec('secret-two-secret-two-secret-two-32');
+    const token = other.encode({ sort: '-createdAt', at: '2026-11-22T09:30:00.123Z', id: ID }, filters);
+    expect(problemOf(() => codec.decode(token, '-createdAt', filters)).getStatus()).toBe(400);
+    const changeToken = new SignedTokenCodec('secret-one-secret-one-secret-one-32', 'tasks-changes').encode({ v: 1, x: '1', s: '1' });
+    expect(problemOf(() => codec.decode(changeToken, '-createdAt', filters)).getStatus()).toBe(400);
+  });
+
+  it.each(['', 'garbage', 'a.b.c', '!!!.???', 'eyJ2IjoxfQ', `${Buffer.from('not json').toString('base64url')}.AAAA`])(
+    'rejects the malformed cursor %j with 400',
+    (token) => {
+      expect(problemOf(() => codec.decode(token, '-createdAt', filters)).getStatus()).toBe(400);
+    },
+  );
+
+  it('rejects a validly signed payload with bad fields (nothing unchecked reaches SQL)', () => {
+    const raw = new SignedTokenCodec('secret-one-secret-one-secret-one-32', 'tasks-cursor');
+    const fingerprint = filterFingerprint(filters);
+    const bad = [
+      { v: 2, s: '-createdAt', f: fingerprint, k: ['2026-11-22T09:30:00.123Z'], i: ID },
+      { v: 1, s: '-createdAt', f: fingerprint, k: ["2026-11-22'; DROP TABLE tasks; --"], i: ID },
+      { v: 1, s: '-createdAt', f: fingerprint, k: ['2026-11-22T09:30:00.123Z'], i: 'not-a-uuid' },
+      { v: 1, s: 'priority', f: fingerprint, k: ['urgent', '2026-11-22T09:30:00.123Z'], i: ID },
+      { v: 1, s: 'dueAt', f: fingerprint, k: [42], i: ID },
+      { v: 1, s: '-createdAt', f: fingerprint, k: 'x', i: ID },
+      [1, 2, 3],
+    ];
+    for (const payload of bad) {
+      const sort = Array.isArray(payload) ? '-createdAt' : (payload.s as 'priority');
+      expect(problemOf(() => codec.decode(raw.encode(payload), sort, filters)).getStatus()).toBe(400);
+    }
+  });
+
+  it('refuses a cursor used with another sort or other filters', () => {
+    const token = codec.encode({ sort: '-createdAt', at: '2026-11-22T09:30:00.123Z', id: ID }, filters);
+    expect(problemOf(() => codec.decode(token, 'createdAt', filters)).message).toMatch(/sort=-createdAt/);
+    expect(problemOf(() => codec.decode(token, '-createdAt', { ...filters, status: 'done' })).message).toMatch(/other filters/);
+    expect(problemOf(() => codec.decode(token, '-createdAt', { ...filters, q: undefined })).message).toMatch(/other filters/);
+    expect(problemOf(() => codec.decode(token, '-createdAt', { ...filters, ownerId: ID })).message).toMatch(/other filters/);
+  });
+});
+
+describe('filterFingerprint', () => {
+  it('differs for every filter and ignores nothing', () => {
+    const base: TaskFilters = { ownerId: OWNER };
+    const variants: TaskFilters[] = [
+      base,
+      { ...base, status: 'done' },
+      { ...base, priority: 'low' },
+      { ...base, tag: 'x' },
+      { ...base, dueBefore: '2026-01-01T00:00:00Z' },
+      { ...base, dueAfter: '2026-01-01T00:00:00Z' },
+      { ...base, q: 'x' },
+    ];
+    expect(new Set(variants.map(filterFingerprint)).size).toBe(variants.length);
+  });
+});

@@ -1,0 +1,56 @@
+export const TASK_STATUSES = ['todo', 'in_progress', 'done'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** In ascending order of urgency: the PostgreSQL enum sorts in this order, which `sort=priority` relies on. */
+export const TASK_PRIORITIES = ['low', 'medium', 'high'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+export const TASK_SORTS = ['createdAt', '-createdAt', 'dueAt', '-dueAt', 'priority', '-priority', 'updatedAt', '-updatedAt'] as const;
+export type TaskSort = (typeof TASK_SORTS)[number];
+export const DEFAULT_TASK_SORT: TaskSort = '-createdAt';
+
+export const TITLE_MAX_LENGTH = 200;
+export const DESCRIPTION_MAX_LENGTH = 10_000;
+export const TAGS_MAX_COUNT = 20;
+export const TAG_MAX_LENGTH = 50;
+export const SEARCH_MAX_LENGTH = 200;
+
+export const LIST_DEFAULT_LIMIT = 20;
+export const LIST_MAX_LIMIT = 100;
+export const CHANGES_DEFAULT_LIMIT = 500;
+export const CHANGES_MAX_LIMIT = 1000;
+
+/** Full-text configuration of the generated `search` column; queries must use the same one. */
+export const SEARCH_CONFIG = 'english';
+
+/** Which rows a list or cursor is about: the owner whose tasks are listed and the filters applied. */
+export interface TaskFilters {
+  ownerId: string;
+  status?: TaskStatus;
+  priority?: TaskPriority;
+  tag?: string;
+  /** ISO-8601 UTC, exclusive upper bound on dueAt. */
+  dueBefore?: string;
+  /** ISO-8601 UTC, inclusive lower bound on dueAt. */
+  dueAfter?: string;
+  q?: string;
+}
+
+/** The columns every task read selects, as PostgreSQL returns them through node-postgres. */
+export interface TaskRow {
+  id: string;
+  owner_id: string;
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  due_at: Date | null;
+  tags: string[];
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+export const TASK_COLUMNS =
+  'id, owner_id, title, description, status, priority, due_at, tags, version, created_at, updated_at, completed_at';

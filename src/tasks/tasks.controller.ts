@@ -1,0 +1,179 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { AuthUser } from '../auth/auth-user';
+import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { InvalidatesUserCache, UserCached } from '../common/cache/cache.decorators';
+import { ApiIdempotencyKey, IdempotencyKey } from '../common/idempotency/idempotency-key.decorator';
+import { ApiProblems } from '../common/openapi/api-problems.decorator';
+import { CreateTaskDto } from './dto/create-task.dto';
+import { ListChangesQueryDto } from './dto/list-changes-query.dto';
+import { ListTasksQueryDto } from './dto/list-tasks-query.dto';
+import { ChangesPageDto, TaskDto, TaskPageDto } from './dto/task.dto';
+import { UpdateTaskDto } from './dto/update-task.dto';
+import { expectedVersionFromIfMatch, taskEtag } from './task-etag';
+import { TaskIdPipe } from './task-id.pipe';
+import { TasksService } from './tasks.service';
+
+const ETAG_HEADER = {
+  description: 'Strong validator of this representation (changes with every change of the task); send it back in If-Match or If-None-Match',
+  schema: { type: 'string', example: '"0193a1f0-7b8c-7def-8123-456789abcdef.3"' },
+};
+const LIST_ETAG_HEADER = {
+  description: 'Validator of this response; send it back in If-None-Match to get 304 while nothing changed',
+  schema: { type: 'string' },
+};
+const CACHE_CONTROL_HEADER = { description: '`private, no-cache`: store, but revalidate with If-None-Match', schema: { type: 'string' } };
+const IF_NONE_MATCH = ApiHeader({
+  name: 'If-None-Match',
+  required: false,
+  description: 'An ETag you hold: 304 with no body while it is still current',
+});
+interface HeaderDoc {
+  description: string;
+  schema: { type: string; example?: string };
+}
+const NOT_MODIFIED = (etag: HeaderDoc) =>
+  ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)', headers: { ETag: etag } });
+const IF_MATCH = ApiHeader({
+  name: 'If-Match',
+  required: false,
+  description:
+    'The ETag you last read (or `*`). The write only happens if it is still current; otherwise 412 and nothing changes. ' +
+    'Without If-Match the last write wins.',
+});
+const ID_PARAM = ApiParam({
+  name: 'id',
+  format: 'uuid',
+  description: 'The task id. An id that is malformed, absent, deleted or not yours is 404, always with the same body.',
+});
+
+@ApiTags('tasks')
+@ApiBearerAuth('bearer')
+@ApiProblems(401)
+@Controller('v1/tasks')
+export class TasksController {
+  constructor(private readonly tasks: TasksService) {}
+
+  @Post()
+  @InvalidatesUserCache()
+  @ApiOperation({ summary: 'Create a task' })
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({
+    type: TaskDto,
+    description: 'Created (or, for a repeated Idempotency-Key with the same body, the first response again)',
+    headers: {
+      Location: { description: 'The URL of the new task', schema: { type: 'string', example: '/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef' } },
+      ETag: ETAG_HEADER,
+      'Idempotent-Replayed': { description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+    },
+  })
+  @ApiProblems(400)
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateTaskDto,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskDto> {
+    const { task, replayed } = await this.tasks.create(user.id, body, idempotencyKey);
+    reply.status(201).header('location', `/v1/tasks/${task.id}`).header('etag', taskEtag(task.id, task.version));
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return task;
+  }
+
+  @Get()
+  @UserCached({ bypassWhenQueryHas: ['ownerId'] })
+  @ApiOperation({
+    summary: 'List tasks, one page at a time',
+    description:
+      'Keyset pagination: pass `nextCursor` as `cursor` with the same sort and filters until it is null. ' +
+      'A cursor from another sort or other filters, or an altered one, is 400.',
+  })
+  @IF_NONE_MATCH
+  @ApiOkResponse({ type: TaskPageDto, headers: { ETag: LIST_ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
+  @NOT_MODIFIED(LIST_ETAG_HEADER)
+  @ApiProblems(400, 403)
+  list(@CurrentUser() user: AuthUser, @Query() query: ListTasksQueryDto): Promise<TaskPageDto> {
+    return this.tasks.list(user, query);
+  }
+
+  @Get('changes')
+  @UserCached({ bypassWhenQueryHas: ['ownerId'] })
+  @ApiOperation({
+    summary: 'What changed since a position (offline sync)',
+    description:
+      'Tasks created or changed since `since` (their latest state) and tombstones of deleted ones, oldest change first. ' +
+      'Keep calling with `next` while `changes` is not empty; then store `next` and poll with it later. ' +
+      'No change is ever skipped, even when concurrent writes commit out of order.',
+  })
+  @IF_NONE_MATCH
+  @ApiOkResponse({ type: ChangesPageDto, headers: { ETag: LIST_ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
+  @NOT_MODIFIED(LIST_ETAG_HEADER)
+  @ApiProblems(400)
+  changes(@CurrentUser() user: AuthUser, @Query() query: ListChangesQueryDto): Promise<ChangesPageDto> {
+    return this.tasks.changes(user.id, query);
+  }
+
+  @Get(':id')
+  @UserCached({ bypassWhenQueryHas: ['ownerId'] })
+  @ApiOperation({ summary: 'Get one task' })
+  @ID_PARAM
+  @IF_NONE_MATCH
+  @ApiOkResponse({ type: TaskDto, headers: { ETag: ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
+  @NOT_MODIFIED(ETAG_HEADER)
+  @ApiProblems(404)
+  async findOne(
+    @CurrentUser() user: AuthUser,
+    @Param('id', TaskIdPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskDto> {
+    const task = await this.tasks.findOne(user.id, id);
+    reply.header('etag', taskEtag(task.id, task.version));
+    return task;
+  }
+
+  @Patch(':id')
+  @InvalidatesUserCache()
+  @ApiOperation({ summary: 'Change some fields of a task', description: 'Absent fields are left alone; `description` and `dueAt` accept null.' })
+  @ID_PARAM
+  @IF_MATCH
+  @ApiOkResponse({ type: TaskDto, headers: { ETag: ETAG_HEADER } })
+  @ApiProblems(400, 404, 412)
+  async update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', TaskIdPipe) id: string,
+    @Body() body: UpdateTaskDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskDto> {
+    const task = await this.tasks.update(user.id, id, body, expectedVersionFromIfMatch(ifMatch, id));
+    reply.header('etag', taskEtag(task.id, task.version));
+    return task;
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @InvalidatesUserCache()
+  @ApiOperation({ summary: 'Delete a task', description: 'It disappears from every read and shows up as a tombstone in the change feed.' })
+  @ID_PARAM
+  @IF_MATCH
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(404, 412)
+  async remove(
+    @CurrentUser() user: AuthUser,
+    @Param('id', TaskIdPipe) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<void> {
+    await this.tasks.remove(user.id, id, expectedVersionFromIfMatch(ifMatch, id));
+  }
+}
