@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { Role } from '../auth/auth-user';
 
 /**
@@ -6,6 +6,8 @@ import type { Role } from '../auth/auth-user';
  * on lower(email). The password hash is never selected unless a query asks for it.
  */
 @Entity({ name: 'users' })
+@Check('users_role_check', `role IN ('user', 'admin')`)
+@Index('users_role_id_idx', ['role', 'id'])
 export class User {
   @PrimaryColumn({ type: 'uuid' })
   id: string;

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { User } from '../../users/user.entity';
 
 /** Why a session ended; kept for the audit trail and for support. */
 export type SessionRevocationReason =
@@ -15,12 +16,18 @@ export type SessionRevocationReason =
  * and replaced on every refresh; `rotationCount` says how many times it was rotated.
  */
 @Entity({ name: 'sessions' })
+@Index('sessions_user_id_created_at_idx', ['userId', 'createdAt'])
 export class Session {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
+
+  /** Declared for the schema (the cascade on account deletion); never loaded. */
+  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'sessions_user_id_fkey' })
+  user?: User;
 
   @Column({ name: 'refresh_token_hash', type: 'bytea', select: false })
   refreshTokenHash: Buffer;
@@ -31,10 +38,10 @@ export class Session {
   @Column({ name: 'rotation_count', type: 'integer', default: 0 })
   rotationCount: number;
 
-  @Column({ name: 'created_at', type: 'timestamptz' })
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
 
-  @Column({ name: 'last_used_at', type: 'timestamptz' })
+  @Column({ name: 'last_used_at', type: 'timestamptz', default: () => 'now()' })
   lastUsedAt: Date;
 
   /** Sliding: every refresh pushes it REFRESH_TTL_SECONDS ahead. */
