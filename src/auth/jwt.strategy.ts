@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import type { AuthUser } from './auth-user';
 import { unauthenticated } from './guards/unauthenticated';
 import {
+  accessTokenKey,
   ACCESS_TOKEN_ALGORITHMS,
   ACCESS_TOKEN_AUDIENCE,
   ACCESS_TOKEN_ISSUER,
@@ -26,7 +27,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwtSecret,
+      // jsonwebtoken 9 takes a KeyObject; passport-jwt's types predate that and say string | Buffer.
+      secretOrKey: accessTokenKey(config.jwtSecret) as unknown as Buffer,
       algorithms: ACCESS_TOKEN_ALGORITHMS,
       issuer: ACCESS_TOKEN_ISSUER,
       audience: ACCESS_TOKEN_AUDIENCE,
