@@ -5,7 +5,7 @@ import { ToInteger } from './validation';
 
 export class ListChangesQueryDto {
   /** The `next` token of the previous call; empty or absent to start from the beginning. */
-  @ApiPropertyOptional({ maxLength: 512, example: '' })
+  @ApiPropertyOptional({ maxLength: 512 })
   @IsOptional()
   @IsString()
   @MaxLength(512)

@@ -27,7 +27,7 @@ export class ListTasksQueryDto {
   priority?: TaskPriority;
 
   /** Tasks carrying this tag (exact, case-sensitive match). */
-  @ApiPropertyOptional({ minLength: 1, maxLength: TAG_MAX_LENGTH, example: 'work' })
+  @ApiPropertyOptional({ minLength: 1, maxLength: TAG_MAX_LENGTH })
   @IsOptional()
   @IsString()
   @Length(1, TAG_MAX_LENGTH)
@@ -35,13 +35,13 @@ export class ListTasksQueryDto {
   tag?: string;
 
   /** Tasks due strictly before this instant (tasks without a due date are excluded). */
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-31T00:00:00Z' })
+  @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @IsZonedDateTime()
   dueBefore?: string;
 
   /** Tasks due at or after this instant (tasks without a due date are excluded). */
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T00:00:00Z' })
+  @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @IsZonedDateTime()
   dueAfter?: string;
@@ -50,7 +50,7 @@ export class ListTasksQueryDto {
    * Full-text search over title and description (web-search syntax: `"exact phrase"`, `or`,
    * `-excluded`; English stemming). An empty value is ignored.
    */
-  @ApiPropertyOptional({ maxLength: SEARCH_MAX_LENGTH, example: 'quarterly report' })
+  @ApiPropertyOptional({ maxLength: SEARCH_MAX_LENGTH })
   @Trim()
   @EmptyAsAbsent()
   @IsOptional()
