@@ -1,19 +1,13 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
+import { buildServer, type ServerProcess, serverEnv, startServerProcess } from './helpers/server-process';
 import { createTestDatabase } from './helpers/test-app';
 
 /**
  * Graceful shutdown of the real server process (the compiled `src/main.js`), not of an app inside
  * Jest: SIGTERM while clients hammer it over keep-alive and fresh connections.
  */
-const ROOT = resolve(__dirname, '..');
 const DRAIN_DELAY_MS = 800;
 const SHUTDOWN_TIMEOUT_MS = 5000;
 
@@ -34,24 +28,6 @@ interface Outcome {
   error?: string;
 }
 
-interface RunningServer {
-  child: ChildProcess;
-  port: number;
-  output: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = address && typeof address === 'object' ? address.port : 0;
-      probe.close(() => done(port));
-    });
-  });
-}
 
 let requestCounter = 0;
 
@@ -76,69 +52,35 @@ function get(port: number, path: string, agent: Agent | false, started: number, 
 }
 
 describe('graceful shutdown of the server process (e2e)', () => {
-  let buildDir: string;
+  let build: { dir: string; remove(): void } | undefined;
   let database: { url: string; drop(): Promise<void> };
-  let server: RunningServer | undefined;
+  let server: ServerProcess | undefined;
 
   beforeAll(async () => {
-    // A build of our own (other specs and developers use dist/): plain tsc, no type check.
-    buildDir = mkdtempSync(join(tmpdir(), 'taskwright-shutdown-'));
-    await promisify(execFile)(
-      process.execPath,
-      [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', buildDir, '--noCheck', '--sourceMap', 'false'],
-      { cwd: ROOT },
-    );
-    symlinkSync(join(ROOT, 'node_modules'), join(buildDir, 'node_modules'), 'dir');
+    build = await buildServer();
     database = await createTestDatabase();
   }, 120_000);
 
   afterAll(async () => {
     if (server && server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
     await database?.drop();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+    build?.remove();
   });
 
-  async function startServer(): Promise<RunningServer> {
-    // Another process may take the port between probing and listening: then try another one.
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
-      const output: string[] = [];
-      const child = spawn(process.execPath, [join(buildDir, 'src', 'main.js')], {
-        cwd: buildDir, // no stray .env from the checkout
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: 'production',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          DATABASE_URL: database.url,
-          MIGRATIONS_RUN: 'true',
-          JWT_SECRET: randomBytes(32).toString('hex'),
-          LOG_LEVEL: 'info',
-          LOG_PRETTY: 'false',
-          SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
-          SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-          ...(process.env.TEST_REDIS_URL
-            ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `tw-test-${randomBytes(4).toString('hex')}:` }
-            : {}),
-        },
-      });
-      child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-      child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((done) =>
-        child.once('exit', (code, signal) => done({ code, signal, at: performance.now() })),
-      );
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && child.exitCode === null) {
-        const ready = await get(port, '/health/ready', false, 0);
-        if (ready.status === 200) return { child, port, output, exited };
-        await sleep(100);
-      }
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-      if (attempt < 3 && output.join('').includes('EADDRINUSE')) continue;
-      throw new Error(`the server did not become ready:\n${output.join('').slice(-3000)}`);
-    }
+  function startServer(): Promise<ServerProcess> {
+    if (!build) throw new Error('no build');
+    return startServerProcess(
+      build.dir,
+      serverEnv({
+        DATABASE_URL: database.url,
+        MIGRATIONS_RUN: 'true',
+        SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+        ...(process.env.TEST_REDIS_URL
+          ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `tw-test-${randomBytes(4).toString('hex')}:` }
+          : {}),
+      }),
+    );
   }
 
   it('drains on SIGTERM: readiness 503, every accepted request answered, exit code 0 in time', async () => {
