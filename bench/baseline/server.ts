@@ -1,0 +1,461 @@
+/**
+ * The bare baseline: Fastify + node-postgres (+ @redis/client when REDIS_URL is set), no Nest, no
+ * TypeORM, no Passport, no class-validator, no rxjs. It does the observable work Taskwright does
+ * for the benchmarked routes, and nothing more:
+ *
+ * - X-Request-Id (echoed when sane, else a UUIDv7) on every response;
+ * - the general rate limit per user (same key and store, same X-RateLimit-* headers);
+ * - HS256 access-token verification with the same secret, issuer, audience and claim checks;
+ * - the session-revocation check against the same store, the same SQL on a miss;
+ * - the user-scoped response cache (same scheme: one read of three keys per cached GET);
+ * - the same SQL as TasksService (the list SQL comes from Taskwright's own pure query builder);
+ * - the same JSON, ETag, Cache-Control, Location and 304/412 behaviour.
+ *
+ * Not done here (Taskwright's own costs, visible in the profile): request logging, Prometheus
+ * metrics, a second verification of the token for the rate limiter.
+ *
+ * Configured through the same environment variables as Taskwright (PORT, HOST, DATABASE_URL,
+ * DATABASE_POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS, REDIS_URL, REDIS_KEY_PREFIX, JWT_SECRET,
+ * JWT_ACCESS_TTL_SECONDS, CACHE_TTL_MS, RATE_LIMIT_MAX, RATE_LIMIT_TTL_MS, BODY_LIMIT_BYTES).
+ */
+import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { Pool, type PoolClient } from 'pg';
+import { createClient, type RedisClientType } from '@redis/client';
+import { buildListQuery, positionOf } from '../../src/tasks/task-list-query';
+import { expectedVersionFromIfMatch, taskEtag } from '../../src/tasks/task-etag';
+import { toTaskDto } from '../../src/tasks/task.mapper';
+import { TASK_COLUMNS, type TaskFilters, type TaskRow } from '../../src/tasks/task.types';
+import type { TaskDto } from '../../src/tasks/dto/task.dto';
+import { requestCacheKey, UserCache } from './cache';
+import { CursorCodec } from './cursor';
+import { requestIdOf, uuidv7 } from './ids';
+import { AccessTokenVerifier, type AccessClaims } from './jwt';
+import { RateLimiter } from './rate-limit';
+import { SessionCheck } from './sessions';
+import { Invalid, isUuid, parseListQuery, parseTaskBody, type FieldError } from './validate';
+
+function env(name: string, fallback?: string): string {
+  const value = process.env[name];
+  if (value !== undefined && value.trim() !== '') return value.trim();
+  if (fallback !== undefined) return fallback;
+  throw new Error(`baseline: ${name} is required`);
+}
+
+const config = {
+  host: env('HOST', '127.0.0.1'),
+  port: Number(env('PORT')),
+  databaseUrl: env('DATABASE_URL'),
+  poolSize: Number(env('DATABASE_POOL_SIZE', '10')),
+  statementTimeoutMs: Number(env('DATABASE_STATEMENT_TIMEOUT_MS', '15000')),
+  redisUrl: process.env.REDIS_URL?.trim() || undefined,
+  redisTimeoutMs: Number(env('REDIS_TIMEOUT_MS', '500')),
+  keyPrefix: env('REDIS_KEY_PREFIX', 'taskwright:'),
+  jwtSecret: env('JWT_SECRET'),
+  accessTtlSeconds: Number(env('JWT_ACCESS_TTL_SECONDS', '900')),
+  cacheTtlMs: Number(env('CACHE_TTL_MS', '60000')),
+  rateLimitMax: Number(env('RATE_LIMIT_MAX', '600')),
+  rateLimitTtlMs: Number(env('RATE_LIMIT_TTL_MS', '60000')),
+  bodyLimit: Number(env('BODY_LIMIT_BYTES', '102400')),
+};
+
+const pool = new Pool({
+  connectionString: config.databaseUrl,
+  max: config.poolSize,
+  connectionTimeoutMillis: 5000,
+  idleTimeoutMillis: 30000,
+  statement_timeout: config.statementTimeoutMs,
+  application_name: 'taskwright-baseline',
+});
+
+let redis: RedisClientType | undefined;
+if (config.redisUrl !== undefined) {
+  redis = createClient({
+    url: config.redisUrl,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: Math.max(config.redisTimeoutMs, 1000), reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) },
+    commandOptions: { timeout: config.redisTimeoutMs },
+  }) as RedisClientType;
+  redis.on('error', () => undefined);
+}
+
+const verifier = new AccessTokenVerifier(config.jwtSecret);
+const sessions = new SessionCheck(pool, redis, config.keyPrefix, config.accessTtlSeconds);
+const limiter = new RateLimiter(redis, config.keyPrefix, config.rateLimitMax, config.rateLimitTtlMs);
+const cache = new UserCache(redis, config.keyPrefix, config.cacheTtlMs);
+const cursors = new CursorCodec(config.jwtSecret);
+
+const app = Fastify({
+  logger: false,
+  bodyLimit: config.bodyLimit,
+  genReqId: (request) => requestIdOf(request.headers['x-request-id']),
+  requestIdHeader: false,
+  return503OnClosing: true,
+  forceCloseConnections: 'idle',
+  routerOptions: { ignoreTrailingSlash: true },
+});
+
+app.addHook('onRequest', async (request, reply) => {
+  reply.header('x-request-id', request.id);
+});
+
+class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+app.setErrorHandler((error: unknown, request, reply) => {
+  let problem: Problem;
+  if (error instanceof Problem) problem = error;
+  else if (error instanceof Invalid) problem = new Problem(400, 'validation-failed', 'The request is invalid: see errors', error.errors);
+  else {
+    const statusCode = typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
+    problem =
+      typeof statusCode === 'number' && statusCode < 500
+        ? new Problem(statusCode, 'bad-request', STATUS_CODES[statusCode] ?? 'Bad request')
+        : new Problem(500, 'internal-error', 'An unexpected error occurred; quote the requestId when reporting it');
+  }
+  for (const [name, value] of Object.entries(problem.headers)) void reply.header(name, value);
+  void reply
+    .status(problem.status)
+    .header('content-type', 'application/problem+json')
+    .header('cache-control', 'no-store')
+    .send({
+      type: `https://taskwright.dev/problems/${problem.type}`,
+      title: STATUS_CODES[problem.status] ?? 'Error',
+      status: problem.status,
+      detail: problem.detail,
+      instance: request.url.split('?')[0] ?? request.url,
+      requestId: String(request.id),
+      ...(problem.errors ? { errors: problem.errors } : {}),
+    });
+});
+
+interface Caller {
+  id: string;
+  role: 'user' | 'admin';
+}
+
+function unauthenticated(reason: 'missing-token' | 'invalid-token' | 'session-revoked'): Problem {
+  const challenge = reason === 'missing-token' ? 'Bearer' : 'Bearer error="invalid_token"';
+  return new Problem(401, reason, 'The access token is missing, invalid or revoked', undefined, { 'WWW-Authenticate': challenge });
+}
+
+/** Rate limit (by user when the token verifies, else by IP), then the token, then its session. */
+async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Caller> {
+  const header = request.headers.authorization;
+  const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const claims: AccessClaims | undefined = token === undefined ? undefined : verifier.verify(token);
+  const decision = await limiter.hit(claims ? `user:${claims.sub}` : `ip:${request.ip}`);
+  if (!decision.allowed) {
+    throw new Problem(429, 'rate-limited', `Too many requests: retry in ${decision.resetSeconds} s`, undefined, {
+      'Retry-After': String(Math.max(1, decision.resetSeconds)),
+    });
+  }
+  void reply.header('X-RateLimit-Limit', decision.limit);
+  void reply.header('X-RateLimit-Remaining', decision.remaining);
+  void reply.header('X-RateLimit-Reset', decision.resetSeconds);
+  if (token === undefined) throw unauthenticated('missing-token');
+  if (!claims) throw unauthenticated('invalid-token');
+  if (!(await sessions.isActive(claims))) throw unauthenticated('session-revoked');
+  return { id: claims.sub, role: claims.role };
+}
+
+function etagOfJson(json: string): string {
+  return `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
+}
+
+function notModified(request: FastifyRequest, etag: string): boolean {
+  const header = request.headers['if-none-match'];
+  if (!header) return false;
+  const bare = etag.replace(/^W\//, '');
+  return header
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => tag === '*' || tag.replace(/^W\//, '') === bare);
+}
+
+/**
+ * A cacheable GET: cached body and ETag on a hit; otherwise the loader's body, serialised once for
+ * both the ETag and the response. `Cache-Control: private, no-cache`, 304 on a matching
+ * If-None-Match.
+ */
+async function cachedGet(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  caller: Caller,
+  load: () => Promise<{ body: unknown; etag?: string }>,
+): Promise<void> {
+  const lookup = await cache.lookup(caller.id, requestCacheKey('GET', request.url));
+  let json: string;
+  let etag: string;
+  if (lookup.hit && lookup.etag !== undefined) {
+    etag = lookup.etag;
+    json = JSON.stringify(lookup.body);
+  } else {
+    const loaded = await load();
+    json = JSON.stringify(loaded.body);
+    etag = loaded.etag ?? etagOfJson(json);
+    lookup.store(loaded.body, etag);
+  }
+  void reply.header('cache-control', 'private, no-cache').header('etag', etag);
+  if (notModified(request, etag)) {
+    void reply.status(304).send();
+    return;
+  }
+  void reply.header('content-type', 'application/json; charset=utf-8').send(json);
+}
+
+function taskNotFound(): Problem {
+  return new Problem(404, 'not-found', 'No task with this id');
+}
+
+app.get('/health/ready', async (_request, reply) => {
+  await pool.query('SELECT 1');
+  void reply.header('cache-control', 'no-store');
+  return { status: 'ok' };
+});
+
+app.get('/v1/tasks', async (request, reply) => {
+  const caller = await authenticate(request, reply);
+  const query = parseListQuery(request.query as Record<string, unknown>);
+  if (query.ownerId !== undefined && caller.role !== 'admin') {
+    throw new Problem(403, 'forbidden', "Only admins may list another user's tasks (ownerId)");
+  }
+  const filters: TaskFilters = {
+    ownerId: query.ownerId?.toLowerCase() ?? caller.id,
+    status: query.status,
+    priority: query.priority,
+    tag: query.tag,
+    dueBefore: query.dueBefore,
+    dueAfter: query.dueAfter,
+    q: query.q,
+  };
+  const load = async (): Promise<{ body: unknown }> => {
+    let after;
+    if (query.cursor !== undefined) {
+      after = cursors.decode(query.cursor, query.sort, filters);
+      if (!after) throw new Problem(400, 'invalid-cursor', 'The cursor is malformed or has been altered; start again without a cursor');
+    }
+    const { text, params } = buildListQuery(filters, query.sort, query.limit + 1, after);
+    const { rows } = await pool.query<TaskRow>(text, params);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const hasMore = rows.length > query.limit && last !== undefined;
+    return { body: { data: page.map(toTaskDto), nextCursor: hasMore ? cursors.encode(positionOf(last, query.sort), filters) : null } };
+  };
+  if (query.ownerId !== undefined) {
+    const { body } = await load();
+    const json = JSON.stringify(body);
+    const etag = etagOfJson(json);
+    void reply.header('cache-control', 'private, no-cache').header('etag', etag);
+    if (notModified(request, etag)) return reply.status(304).send();
+    return reply.header('content-type', 'application/json; charset=utf-8').send(json);
+  }
+  await cachedGet(request, reply, caller, load);
+  return reply;
+});
+
+app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request, reply) => {
+  const caller = await authenticate(request, reply);
+  await cachedGet(request, reply, caller, async () => {
+    if (!isUuid(request.params.id)) throw taskNotFound();
+    const id = request.params.id.toLowerCase();
+    const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [
+      id,
+      caller.id,
+    ]);
+    const row = rows[0];
+    if (row === undefined) throw taskNotFound();
+    return { body: toTaskDto(row), etag: taskEtag(row.id, row.version) };
+  });
+  return reply;
+});
+
+const VALID_IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_SCOPE = 'tasks.create';
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+let lastPurgeAt = 0;
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+async function insertTask(client: Pool | PoolClient, ownerId: string, task: NewTask): Promise<TaskDto> {
+  const { rows } = await client.query<TaskRow>(
+    `INSERT INTO tasks (id, owner_id, title, description, status, priority, due_at, tags, completed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $5::task_status = 'done' THEN now() END)
+       RETURNING ${TASK_COLUMNS}`,
+    [uuidv7(), ownerId, task.title, task.description, task.status, task.priority, task.dueAt, task.tags],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error('expected one row from INSERT ... RETURNING');
+  return toTaskDto(row);
+}
+
+interface NewTask {
+  title: string;
+  description: string | null;
+  status: string;
+  priority: string;
+  dueAt: string | null;
+  tags: string[];
+}
+
+/** Create, with an Idempotency-Key claimed in the same transaction (same SQL as IdempotencyService). */
+async function createTask(ownerId: string, task: NewTask, key: string | undefined): Promise<{ task: TaskDto; replayed: boolean }> {
+  if (key === undefined) return { task: await insertTask(pool, ownerId, task), replayed: false };
+  const requestHash = createHash('sha256').update(canonicalJson(task)).digest('hex');
+  const client = await pool.connect();
+  let result: { task: TaskDto; replayed: boolean };
+  try {
+    await client.query('START TRANSACTION');
+    const claimed = await client.query(
+      `INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id, scope, key) DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, resource_id = NULL, response = NULL, created_at = now()
+         WHERE idempotency_keys.created_at < now() - make_interval(secs => $5)
+       RETURNING 1`,
+      [ownerId, IDEMPOTENCY_SCOPE, key, requestHash, IDEMPOTENCY_TTL_SECONDS],
+    );
+    if (claimed.rows.length > 0) {
+      const inserted = await insertTask(client, ownerId, task);
+      await client.query(`UPDATE idempotency_keys SET resource_id = $4, response = $5::jsonb WHERE user_id = $1 AND scope = $2 AND key = $3`, [
+        ownerId,
+        IDEMPOTENCY_SCOPE,
+        key,
+        inserted.id,
+        JSON.stringify(inserted),
+      ]);
+      result = { task: inserted, replayed: false };
+    } else {
+      const { rows } = await client.query<{ request_hash: string; resource_id: string | null; response: TaskDto | null }>(
+        `SELECT request_hash, resource_id, response FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
+        [ownerId, IDEMPOTENCY_SCOPE, key],
+      );
+      const existing = rows[0];
+      if (existing === undefined || existing.request_hash !== requestHash || existing.response === null) {
+        throw new Problem(409, 'idempotency-key-reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request');
+      }
+      result = { task: existing.response, replayed: true };
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  if (Date.now() - lastPurgeAt >= 60_000) {
+    lastPurgeAt = Date.now();
+    pool
+      .query(
+        `DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+           SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1) LIMIT $2))`,
+        [IDEMPOTENCY_TTL_SECONDS, 1000],
+      )
+      .catch(() => undefined);
+  }
+  return result;
+}
+
+app.post('/v1/tasks', async (request, reply) => {
+  const caller = await authenticate(request, reply);
+  const input = parseTaskBody(request.body, false);
+  const keyHeader = request.headers['idempotency-key'];
+  if (keyHeader !== undefined && (typeof keyHeader !== 'string' || !VALID_IDEMPOTENCY_KEY.test(keyHeader))) {
+    throw new Invalid([{ field: 'header.idempotency-key', message: 'Idempotency-Key must be 1 to 255 visible ASCII characters' }]);
+  }
+  const task: NewTask = {
+    title: input.title ?? '',
+    description: input.description ?? null,
+    status: input.status ?? 'todo',
+    priority: input.priority ?? 'medium',
+    dueAt: input.dueAt === undefined || input.dueAt === null ? null : new Date(input.dueAt).toISOString(),
+    tags: input.tags ?? [],
+  };
+  const created = await createTask(caller.id, task, keyHeader);
+  await cache.invalidate(caller.id);
+  void reply.status(201).header('location', `/v1/tasks/${created.task.id}`).header('etag', taskEtag(created.task.id, created.task.version));
+  if (created.replayed) void reply.header('idempotent-replayed', 'true');
+  return created.task;
+});
+
+const UPDATABLE = ['title', 'description', 'status', 'priority', 'dueAt', 'tags'] as const;
+
+app.patch<{ Params: { id: string } }>('/v1/tasks/:id', async (request, reply) => {
+  const caller = await authenticate(request, reply);
+  if (!isUuid(request.params.id)) throw taskNotFound();
+  const id = request.params.id.toLowerCase();
+  const patch = parseTaskBody(request.body, true);
+  if (!UPDATABLE.some((field) => patch[field] !== undefined)) {
+    throw new Invalid([{ field: 'body', message: `send at least one of ${UPDATABLE.join(', ')}` }]);
+  }
+  const ifMatch = request.headers['if-match'];
+  const expectedVersion = expectedVersionFromIfMatch(ifMatch, id);
+  const params: unknown[] = [id, caller.id];
+  const param = (value: unknown, cast: string): string => {
+    params.push(value);
+    return `$${params.length}::${cast}`;
+  };
+  const sets = ['version = version + 1', 'updated_at = now()'];
+  if (patch.title !== undefined) sets.push(`title = ${param(patch.title, 'varchar')}`);
+  if (patch.description !== undefined) sets.push(`description = ${param(patch.description, 'varchar')}`);
+  if (patch.status !== undefined) {
+    const status = param(patch.status, 'task_status');
+    sets.push(`status = ${status}`, `completed_at = CASE WHEN ${status} = 'done' THEN coalesce(completed_at, now()) END`);
+  }
+  if (patch.priority !== undefined) sets.push(`priority = ${param(patch.priority, 'task_priority')}`);
+  if (patch.dueAt !== undefined) sets.push(`due_at = ${param(patch.dueAt === null ? null : new Date(patch.dueAt).toISOString(), 'timestamptz')}`);
+  if (patch.tags !== undefined) sets.push(`tags = ${param(patch.tags, 'text[]')}`);
+  const versionCheck = expectedVersion === undefined ? '' : ` AND version = ${param(expectedVersion, 'integer')}`;
+  const { rows } = await pool.query<TaskRow>(
+    `WITH changed AS (UPDATE tasks SET ${sets.join(', ')}
+       WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL${versionCheck}
+       RETURNING ${TASK_COLUMNS}) SELECT * FROM changed`,
+    params,
+  );
+  const row = rows[0];
+  if (row === undefined) {
+    const exists = await pool.query(`SELECT 1 FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, caller.id]);
+    if (exists.rows.length === 0) throw taskNotFound();
+    throw new Problem(412, 'precondition-failed', 'The task changed since you read it (If-Match does not name its current ETag); nothing was changed.');
+  }
+  await cache.invalidate(caller.id);
+  void reply.header('etag', taskEtag(row.id, row.version));
+  return toTaskDto(row);
+});
+
+async function main(): Promise<void> {
+  if (redis) await redis.connect();
+  await pool.query('SELECT 1');
+  await app.listen({ host: config.host, port: config.port });
+  const stop = async (): Promise<void> => {
+    await app.close();
+    await pool.end();
+    if (redis?.isOpen) redis.destroy();
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop());
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`baseline: start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,174 @@
+import type { DatasetSpec } from './seed';
+
+export type Mode = 'quick' | 'full';
+
+export interface BenchOptions {
+  mode: Mode;
+  rounds: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** Scenario ids to run (all when undefined). */
+  only: string[] | undefined;
+  profile: boolean;
+  profileSeconds: number;
+  reseed: boolean;
+  /** From BENCH_DATABASE_URL, else DATABASE_URL; undefined starts an embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  embeddedPgPort: number;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  portBase: number;
+  logLevel: string;
+  dataset: DatasetSpec;
+  /** Accounts logged in to spread the load over (each request picks the next one). */
+  tokenUsers: number;
+  /** Tasks per account kept for the conditional GET and PATCH scenarios. */
+  tasksPerAccount: number;
+  burstConnections: number;
+  /** The list load under the login burst: connections and a fixed rate (a fraction of the cold list capacity). */
+  burstListConnections: number;
+  burstListRateFraction: number;
+  /** Extra environment for the Taskwright servers only (`--tw-env KEY=VALUE`), for trying a setting out. */
+  taskwrightEnv: Record<string, string>;
+  /** Preloads from bench/experiments/ for the Taskwright servers (`--experiment name`): a proposed change, simulated. */
+  experiments: string[];
+  /** Only the micro-benchmarks (no servers, no database). */
+  micro: boolean;
+}
+
+const HELP = `npm run bench [-- options]
+
+  --quick               small data set, short rounds (CI: under 2 minutes, figures only)
+  --rounds N            alternating A/B rounds per scenario (quick 2, full 5)
+  --duration S          seconds per round and target (quick 2, full 10)
+  --warmup S            unrecorded seconds per target before the rounds (quick 0.5, full 3)
+  --connections N       concurrent connections (50)
+  --only a,b            run only these scenarios (ids in the table); results go to *-partial files
+  --profile / --no-profile
+                        CPU-profile Taskwright under the list scenarios (default: full yes, quick no)
+  --micro               only the micro-benchmarks behind the profile findings (bench/results/micro.md)
+  --reseed              regenerate the data set even if it is intact
+  --port-base N         first of the ports used for the servers (3410)
+  --log-level L         Taskwright's LOG_LEVEL (default info, as in production; its log goes to
+                        node_modules/.cache/taskwright-bench/logs)
+  --no-redis            ignore REDIS_URL
+  --tw-env KEY=VALUE    extra environment for the Taskwright servers only (repeatable), to try a
+                        setting out; it is listed in the report
+  --experiment NAME     preload bench/experiments/NAME into the Taskwright servers (repeatable):
+                        a proposed change simulated without touching src/ (jwt-keyobject)
+
+Environment: BENCH_DATABASE_URL or DATABASE_URL (a PostgreSQL server; otherwise an embedded one with
+its data in node_modules/.cache/taskwright-bench/pgdata, on BENCH_PG_PORT, default 54339), REDIS_URL
+(Redis for both servers), BENCH_REDIS_KEY_PREFIX (default taskwright-bench:).`;
+
+function readNumber(args: string[], index: number, name: string): number {
+  const raw = args[index + 1];
+  const value = Number(raw);
+  if (raw === undefined || !Number.isFinite(value) || value <= 0) throw new Error(`${name} needs a positive number`);
+  return value;
+}
+
+export function parseOptions(args: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const quick = args.includes('--quick');
+  const mode: Mode = quick ? 'quick' : 'full';
+  const options: BenchOptions = {
+    mode,
+    rounds: quick ? 2 : 5,
+    durationSeconds: quick ? 2 : 10,
+    warmupSeconds: quick ? 0.5 : 3,
+    connections: 50,
+    only: undefined,
+    profile: !quick,
+    profileSeconds: quick ? 5 : 20,
+    reseed: false,
+    databaseUrl: env.BENCH_DATABASE_URL?.trim() || env.DATABASE_URL?.trim() || undefined,
+    embeddedPgPort: Number(env.BENCH_PG_PORT ?? 54339),
+    redisUrl: env.REDIS_URL?.trim() || undefined,
+    redisKeyPrefix: env.BENCH_REDIS_KEY_PREFIX?.trim() || 'taskwright-bench:',
+    portBase: 3410,
+    logLevel: 'info',
+    dataset: quick
+      ? { namespace: 'quick', users: 100, spreadTasks: 20_000, deepOwnerTasks: 50_000 }
+      : { namespace: 'full', users: 2_000, spreadTasks: 250_000, deepOwnerTasks: 1_000_000 },
+    tokenUsers: quick ? 20 : 200,
+    tasksPerAccount: quick ? 40 : 20,
+    burstConnections: 8,
+    burstListConnections: 10,
+    burstListRateFraction: 0.4,
+    taskwrightEnv: {},
+    experiments: [],
+    micro: false,
+  };
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    switch (arg) {
+      case '--quick':
+        break;
+      case '--rounds':
+        options.rounds = Math.round(readNumber(args, i, arg));
+        i += 1;
+        break;
+      case '--duration':
+        options.durationSeconds = readNumber(args, i, arg);
+        i += 1;
+        break;
+      case '--warmup':
+        options.warmupSeconds = readNumber(args, i, arg);
+        i += 1;
+        break;
+      case '--connections':
+        options.connections = Math.round(readNumber(args, i, arg));
+        i += 1;
+        break;
+      case '--only':
+        options.only = (args[i + 1] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+        i += 1;
+        break;
+      case '--profile':
+        options.profile = true;
+        break;
+      case '--no-profile':
+        options.profile = false;
+        break;
+      case '--micro':
+        options.micro = true;
+        break;
+      case '--reseed':
+        options.reseed = true;
+        break;
+      case '--port-base':
+        options.portBase = Math.round(readNumber(args, i, arg));
+        i += 1;
+        break;
+      case '--log-level':
+        options.logLevel = args[i + 1] ?? 'info';
+        i += 1;
+        break;
+      case '--no-redis':
+        options.redisUrl = undefined;
+        break;
+      case '--experiment':
+        options.experiments.push(args[i + 1] ?? '');
+        i += 1;
+        break;
+      case '--tw-env': {
+        const pair = args[i + 1] ?? '';
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new Error('--tw-env needs KEY=VALUE');
+        options.taskwrightEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
+        i += 1;
+        break;
+      }
+      case '--help':
+      case '-h':
+        process.stdout.write(`${HELP}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${String(arg)}\n\n${HELP}`);
+    }
+  }
+  if (options.portBase === 3000 || options.portBase + 6 >= 65535) throw new Error('--port-base must leave port 3000 alone');
+  return options;
+}
