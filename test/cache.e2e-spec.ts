@@ -108,6 +108,32 @@ describe('user-scoped caching (e2e)', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
   });
+
+  it('answers a hit with the very bytes, ETag and JSON content type of the miss that stored it', async () => {
+    const user = await newUser(t);
+    const task = await createTask(t, user, 'same "bytes" \u00e9\u2603');
+    for (const url of ['/v1/tasks?limit=5', `/v1/tasks/${task.id}`]) {
+      const db = countDatabaseUse(t);
+      let miss;
+      let hit;
+      try {
+        miss = await t.api.get(url, { token: user.token });
+        const queriesForMiss = db.count();
+        expect(queriesForMiss).toBeGreaterThan(0);
+        hit = await t.api.get(url, { token: user.token });
+        expect(db.count()).toBe(queriesForMiss); // the second read came from the cache
+      } finally {
+        db.restore();
+      }
+      expect(hit.status).toBe(200);
+      expect(hit.text).toBe(miss.text);
+      expect(JSON.parse(hit.text)).toEqual(miss.body);
+      for (const header of ['etag', 'cache-control', 'content-type', 'content-length']) {
+        expect(hit.headers.get(header)).toBe(miss.headers.get(header));
+      }
+      expect(hit.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    }
+  });
 });
 
 const redisUrl = process.env.TEST_REDIS_URL;

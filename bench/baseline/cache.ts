@@ -5,14 +5,14 @@ interface Entry {
   globalGeneration: string;
   userGeneration: string;
   etag: string;
-  body: unknown;
+  json: string;
 }
 
 export interface Lookup {
   hit: boolean;
   etag?: string;
-  body?: unknown;
-  store(body: unknown, etag: string): void;
+  json?: string;
+  store(json: string, etag: string): void;
 }
 
 const GENERATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -21,7 +21,7 @@ const BYPASS: Lookup = { hit: false, store: () => undefined };
 
 /**
  * Taskwright's user-scoped cache scheme without cache-manager/Keyv/rxjs: per read one MGET of
- * [global generation, user generation, entry] (Redis, or a Map without Redis), an entry valid only
+ * [global generation, user generation, entry] (an entry holds the JSON text sent and its ETag) (Redis, or a Map without Redis), an entry valid only
  * under the generations it was read with, and a write bumping the user's generation. Its keys have
  * their own prefix, so the two servers never serve each other's entries.
  */
@@ -62,13 +62,13 @@ export class UserCache {
         await this.set(keys[1], userGeneration, GENERATION_TTL_MS);
       }
       if (entry && entry.globalGeneration === globalGeneration && entry.userGeneration === userGeneration) {
-        return { hit: true, etag: entry.etag, body: entry.body, store: () => undefined };
+        return { hit: true, etag: entry.etag, json: entry.json, store: () => undefined };
       }
       const generations = { globalGeneration, userGeneration } as { globalGeneration: string; userGeneration: string };
       return {
         hit: false,
-        store: (body, etag) => {
-          this.set(keys[2], { ...generations, etag, body }, this.ttlMs).catch(() => {
+        store: (json, etag) => {
+          this.set(keys[2], { ...generations, etag, json }, this.ttlMs).catch(() => {
             this.flushed = false;
           });
         },

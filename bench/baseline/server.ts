@@ -197,14 +197,14 @@ async function cachedGet(
   const lookup = await cache.lookup(caller.id, requestCacheKey('GET', request.url));
   let json: string;
   let etag: string;
-  if (lookup.hit && lookup.etag !== undefined) {
+  if (lookup.hit && lookup.etag !== undefined && lookup.json !== undefined) {
     etag = lookup.etag;
-    json = JSON.stringify(lookup.body);
+    json = lookup.json;
   } else {
     const loaded = await load();
     json = JSON.stringify(loaded.body);
     etag = loaded.etag ?? etagOfJson(json);
-    lookup.store(loaded.body, etag);
+    lookup.store(json, etag);
   }
   void reply.header('cache-control', 'private, no-cache').header('etag', etag);
   if (notModified(request, etag)) {

@@ -23,7 +23,7 @@ import { SessionsModule } from './sessions/sessions.module';
       imports: [RateLimitStorageModule, SessionsModule],
       inject: [AppConfig, RedisThrottlerStorage, AccessTokenService],
       useFactory: (config: AppConfig, storage: RedisThrottlerStorage, tokens: AccessTokenService) =>
-        createThrottlerOptions(config, storage, (token) => tokens.verify(token)),
+        createThrottlerOptions(config, storage, (token, request) => tokens.verify(token, request)),
     }),
   ],
   controllers: [AuthController],

@@ -12,6 +12,7 @@ import {
   toAccessTokenClaims,
 } from './sessions/access-token.service';
 import { SessionsService } from './sessions/sessions.service';
+import { recallVerifiedToken } from './sessions/verified-tokens';
 
 export const JWT_STRATEGY = 'jwt';
 
@@ -21,6 +22,8 @@ export const JWT_STRATEGY = 'jwt';
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
+  private readonly extractToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+
   constructor(
     config: AppConfig,
     private readonly sessions: SessionsService,
@@ -34,6 +37,24 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       audience: ACCESS_TOKEN_AUDIENCE,
       ignoreExpiration: false,
     });
+  }
+
+  /**
+   * passport-jwt's authenticate, minus the second signature check when the rate limiter already
+   * verified this exact token for this request, with the same key, algorithm, issuer, audience
+   * and expiry rules (AccessTokenService). The session check in `validate` always runs.
+   */
+  override authenticate(request: Parameters<Strategy['authenticate']>[0], options?: Parameters<Strategy['authenticate']>[1]): void {
+    const token = this.extractToken(request);
+    const payload = token ? recallVerifiedToken(request, token) : undefined;
+    if (payload === undefined) {
+      super.authenticate(request, options);
+      return;
+    }
+    this.validate(payload).then(
+      (user) => this.success(user),
+      (error: unknown) => this.error(error instanceof Error ? error : new Error(String(error))),
+    );
   }
 
   async validate(payload: unknown): Promise<AuthUser> {

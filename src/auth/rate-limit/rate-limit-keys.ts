@@ -16,7 +16,7 @@ export interface TrackedRequest {
 }
 
 /** Checks an access token's signature (not its session): only a valid token may name a user. */
-export type VerifyAccessToken = (token: string) => AccessTokenClaims | undefined;
+export type VerifyAccessToken = (token: string, request: object) => AccessTokenClaims | undefined;
 
 function bearerToken(request: TrackedRequest): string | undefined {
   const header = request.headers.authorization;
@@ -31,7 +31,7 @@ export function ipTracker(request: TrackedRequest): string {
 /** The general limit's client: the user of a valid access token, else the IP address. */
 export function clientTracker(request: TrackedRequest, verify: VerifyAccessToken): string {
   const token = bearerToken(request);
-  const claims = token === undefined ? undefined : verify(token);
+  const claims = token === undefined ? undefined : verify(token, request);
   return claims ? `user:${claims.sub}` : ipTracker(request);
 }
 

@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { type AuthUser, ROLES, type Role } from '../auth-user';
+import { recallVerifiedToken, rememberVerifiedToken } from './verified-tokens';
 
 export const ACCESS_TOKEN_ISSUER = 'taskwright';
 export const ACCESS_TOKEN_AUDIENCE = 'taskwright-api';
@@ -63,13 +64,21 @@ export class AccessTokenService {
 
   /**
    * The claims of a valid token, else undefined. Checks the signature only, not the session: the
-   * rate limiter uses it to count a request against its user rather than its IP.
+   * rate limiter uses it to count a request against its user rather than its IP. Given the
+   * request, a success is remembered for it, so the authentication guard does not verify the
+   * same token a second time (see verified-tokens.ts).
    */
-  verify(token: string): AccessTokenClaims | undefined {
+  verify(token: string, request?: object): AccessTokenClaims | undefined {
+    const known = request === undefined ? undefined : recallVerifiedToken(request, token);
+    if (known !== undefined) return toAccessTokenClaims(known);
+    let payload: unknown;
     try {
-      return toAccessTokenClaims(this.jwt.verify(token));
+      payload = this.jwt.verify<object>(token);
     } catch {
       return undefined;
     }
+    const claims = toAccessTokenClaims(payload);
+    if (claims !== undefined && request !== undefined) rememberVerifiedToken(request, token, payload as object);
+    return claims;
   }
 }

@@ -1,9 +1,10 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { from, mergeMap, type Observable, of } from 'rxjs';
+import { map, type Observable, of } from 'rxjs';
 import type { AuthUser } from '../../auth/auth-user';
-import { etagOf } from '../http/etag';
+import { etagOfJson } from '../http/etag';
+import { SerializedJson } from '../http/serialized-json';
 import { UserCacheService } from './user-cache.service';
 
 /**
@@ -39,31 +40,35 @@ export class UserCacheInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  /**
+   * A hit answers with the stored JSON text and its ETag; a miss runs the handler, serialises its
+   * 200 body once, stores that text with its ETag (the handler's, else a hash of the text) and
+   * passes the same text on, so HttpCacheHeadersInterceptor neither serialises nor hashes again.
+   */
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const user = request.user;
     if (request.method !== 'GET' || !user || !this.cache.enabled) return next.handle();
     const options = this.reflector.get<UserCachedOptions | undefined>(USER_CACHED_OPTIONS, context.getHandler());
-    const query = (request.query ?? {}) as Record<string, unknown>;
-    if (options?.bypassWhenQueryHas?.some((name) => query[name] !== undefined)) return next.handle();
-    return from(this.cache.lookup(user.id, requestCacheKey(request.method, request.url))).pipe(
-      mergeMap((lookup) => {
-        if (lookup.hit && lookup.etag !== undefined) {
-          reply.header('etag', lookup.etag);
-          return of(lookup.body);
-        }
-        return next.handle().pipe(
-          mergeMap((body: unknown) => {
-            if (reply.statusCode === 200) {
-              const header = reply.getHeader('etag');
-              const etag = typeof header === 'string' ? header : etagOf(body);
-              reply.header('etag', etag);
-              lookup.store(body, etag);
-            }
-            return of(body);
-          }),
-        );
+    if (options?.bypassWhenQueryHas !== undefined) {
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      if (options.bypassWhenQueryHas.some((name) => query[name] !== undefined)) return next.handle();
+    }
+    const lookup = await this.cache.lookup(user.id, requestCacheKey(request.method, request.url));
+    if (lookup.hit) {
+      reply.header('etag', lookup.etag);
+      return of(new SerializedJson(lookup.json));
+    }
+    return next.handle().pipe(
+      map((body: unknown) => {
+        if (reply.statusCode !== 200 || body === undefined) return body;
+        const serialized = body instanceof SerializedJson ? body : SerializedJson.of(body);
+        const header = reply.getHeader('etag');
+        const etag = typeof header === 'string' ? header : etagOfJson(serialized.json);
+        reply.header('etag', etag);
+        lookup.store(serialized.json, etag);
+        return serialized;
       }),
     );
   }

@@ -47,10 +47,10 @@ describe('UserCacheService', () => {
     const { svc } = service(cache);
     const first = await svc.lookup('alice', 'GET /v1/tasks?');
     expect(first.hit).toBe(false);
-    first.store({ data: ['alice'] }, '"a"');
+    first.store('{"data":["alice"]}', '"a"');
     await new Promise((r) => setTimeout(r, 5));
     const again = await svc.lookup('alice', 'GET /v1/tasks?');
-    expect(again).toMatchObject({ hit: true, etag: '"a"', body: { data: ['alice'] } });
+    expect(again).toMatchObject({ hit: true, etag: '"a"', json: '{"data":["alice"]}' });
     expect((await svc.lookup('bob', 'GET /v1/tasks?')).hit).toBe(false);
   });
 

@@ -6,21 +6,21 @@ import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { RedisService } from '../../redis/redis.service';
 
-/** A cached response body, valid only while both generations it was read under are current. */
+/**
+ * A cached response: the JSON text sent and its ETag, valid only while both generations it was
+ * read under are current.
+ */
 interface CacheEntry {
   globalGeneration: string;
   userGeneration: string;
   etag: string;
-  body: unknown;
+  json: string;
 }
 
 /** What a lookup found; `store` saves a fresh response under the generations seen by the lookup. */
-export interface CacheLookup {
-  hit: boolean;
-  etag?: string;
-  body?: unknown;
-  store(body: unknown, etag: string): void;
-}
+export type CacheLookup =
+  | { hit: true; etag: string; json: string; store(json: string, etag: string): void }
+  | { hit: false; store(json: string, etag: string): void };
 
 export type CacheOutcome = 'hit' | 'miss' | 'error';
 export type CacheOutcomeListener = (outcome: CacheOutcome) => void;
@@ -150,17 +150,23 @@ export class UserCacheService {
       this.failed('generation', error);
       return BYPASS;
     }
-    if (entry && entry.globalGeneration === globalGeneration && entry.userGeneration === userGeneration) {
+    if (
+      entry &&
+      entry.globalGeneration === globalGeneration &&
+      entry.userGeneration === userGeneration &&
+      typeof entry.json === 'string' &&
+      typeof entry.etag === 'string'
+    ) {
       this.report('hit');
-      return { hit: true, etag: entry.etag, body: entry.body, store: () => undefined };
+      return { hit: true, etag: entry.etag, json: entry.json, store: () => undefined };
     }
     this.report('miss');
     const entryKey = keys[2] as string;
     const generations = { globalGeneration, userGeneration } as { globalGeneration: string; userGeneration: string };
     return {
       hit: false,
-      store: (body, etag) => {
-        const value: CacheEntry = { ...generations, etag, body };
+      store: (json, etag) => {
+        const value: CacheEntry = { ...generations, etag, json };
         // Not awaited: the entry is only ever valid under the generations read above.
         this.cache.set(entryKey, value, this.config.cacheTtlMs).catch((error: unknown) => this.failed('write', error));
       },

@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 
+/** A strong ETag over the JSON text a client receives. */
+export function etagOfJson(json: string): string {
+  return `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
+}
+
 /** A strong ETag over the JSON a client receives. */
 export function etagOf(body: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(body) ?? '').digest('base64url').slice(0, 32)}"`;
+  return etagOfJson(JSON.stringify(body) ?? '');
 }
 
 /** RFC 9110 If-None-Match: weak comparison, lists and `*`. */
