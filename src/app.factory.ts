@@ -32,23 +32,27 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   const fastify = app.getHttpAdapter().getInstance();
   // Fastify parses text/plain bodies by default; this API takes JSON only (anything else is 415).
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: an async hook costs a promise per request, and these never wait.
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-  });
-  fastify.addHook('onResponse', async (request, reply) => {
-    const line = {
-      requestId: request.id,
-      method: request.method,
-      route: request.routeOptions.url ?? '(unmatched)',
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 10) / 10,
-    };
-    if (reply.statusCode >= 500) logger.error(line, 'request');
-    else logger.info(line, 'request');
+    done();
   });
   const metrics = app.get(MetricsService);
-  fastify.addHook('onResponse', async (request, reply) => {
-    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    try {
+      const line = {
+        requestId: request.id,
+        method: request.method,
+        route: request.routeOptions.url ?? '(unmatched)',
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      };
+      if (reply.statusCode >= 500) logger.error(line, 'request');
+      else logger.info(line, 'request');
+      metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    } finally {
+      done();
+    }
   });
 
   app.useGlobalPipes(createValidationPipe());

@@ -35,8 +35,9 @@ function handleShutdown(app: NestFastifyApplication, database: ResolvedDatabase,
   // its next request refused with 503 or reset.
   const shutdownState = app.get(ShutdownState);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (_request, reply) => {
+  fastify.addHook('onRequest', (_request, reply, done) => {
     if (shutdownState.isDraining) reply.header('connection', 'close');
+    done();
   });
   // Connections accepted but whose request has not arrived yet: http.Server.close() would reset
   // them, so after the drain the listener is closed first and they get a moment to be served.
