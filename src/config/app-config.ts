@@ -36,6 +36,7 @@ export class AppConfig {
   authRateLimitTtlMs: number;
   authRateLimitMax: number;
   cacheTtlMs: number;
+  cacheMemoryMaxMb: number;
   metricsEnabled: boolean;
   metricsPort: number | undefined;
   argon2MemoryKib: number;
@@ -153,6 +154,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.authRateLimitTtlMs = r.int('AUTH_RATE_LIMIT_TTL_MS', 60000, 1000, 86400000);
   c.authRateLimitMax = r.int('AUTH_RATE_LIMIT_MAX', 10, 1, 1000000);
   c.cacheTtlMs = r.int('CACHE_TTL_MS', 60000, 0, 86400000);
+  c.cacheMemoryMaxMb = r.int('CACHE_MEMORY_MAX_MB', 32, 1, 4096);
   c.metricsEnabled = r.bool('METRICS_ENABLED', true);
   c.metricsPort = r.optionalInt('METRICS_PORT', 1, 65535);
   c.docsEnabled = r.bool('DOCS_ENABLED', true);
