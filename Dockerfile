@@ -40,6 +40,10 @@ RUN if [ "$EMBEDDED_POSTGRES" = omit ]; then omit="--omit=optional"; else omit="
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=3000
+# Memory: see deploy/runtime-env.ts (why each, and what they measured); keep the two in step.
+ENV NODE_OPTIONS="--max-old-space-size=160" \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

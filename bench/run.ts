@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { Client } from 'pg';
+import { PRODUCTION_RUNTIME_ENV } from '../deploy/runtime-env';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { type Account, login, loginAll } from './lib/accounts';
 import { type BenchOptions, parseOptions } from './lib/options';
@@ -81,6 +82,8 @@ function gitCommit(): string {
 /** What both servers are started with. Every deviation from production defaults is listed in the report. */
 function serverEnvironment(options: BenchOptions, databaseUrl: string, jwtSecret: string): Record<string, string> {
   return {
+    // The production image's Node and malloc settings (deploy/runtime-env.ts), for both servers.
+    ...PRODUCTION_RUNTIME_ENV,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
