@@ -9,7 +9,7 @@ import { RolesGuard } from './auth/guards/roles.guard';
 import { RateLimitGuard } from './auth/rate-limit/rate-limit.guard';
 import type { AppConfig } from './config/app-config';
 import { CacheModule } from './common/cache/cache.module';
-import { HttpCacheHeadersInterceptor } from './common/http/http-cache-headers.interceptor';
+import { HttpCachingInterceptor } from './common/cache/http-caching.interceptor';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/database';
 import { HealthModule } from './health/health.module';
@@ -55,7 +55,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
-        { provide: APP_INTERCEPTOR, useClass: HttpCacheHeadersInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: HttpCachingInterceptor },
       ],
     };
   }

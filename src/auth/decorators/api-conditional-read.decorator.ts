@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 
 /**
- * Documents what the global HttpCacheHeadersInterceptor does to authenticated GETs: an ETag on
+ * Documents what the global HttpCachingInterceptor does to authenticated GETs: an ETag on
  * the 200, and 304 without a body when If-None-Match names it.
  */
 export const ApiConditionalRead = (): MethodDecorator =>

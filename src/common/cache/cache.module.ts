@@ -5,7 +5,7 @@ import { Keyv } from 'keyv';
 import { AppConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
 import { BoundedMemoryStore } from './bounded-memory-store';
-import { UserCacheInterceptor } from './user-cache.interceptor';
+import { HttpCachingInterceptor } from './http-caching.interceptor';
 import { UserCacheInvalidationInterceptor } from './user-cache-invalidation.interceptor';
 import { UserCacheService } from './user-cache.service';
 
@@ -37,7 +37,7 @@ function memoryKeyv(maxMb: number): Keyv {
       },
     }),
   ],
-  providers: [UserCacheService, UserCacheInterceptor, UserCacheInvalidationInterceptor],
-  exports: [UserCacheService, UserCacheInterceptor, UserCacheInvalidationInterceptor],
+  providers: [UserCacheService, HttpCachingInterceptor, UserCacheInvalidationInterceptor],
+  exports: [UserCacheService, HttpCachingInterceptor, UserCacheInvalidationInterceptor],
 })
 export class CacheModule {}

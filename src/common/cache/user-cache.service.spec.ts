@@ -2,7 +2,7 @@ import { type Cache, createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { loadConfig } from '../../config/app-config';
 import type { RedisService } from '../../redis/redis.service';
-import { requestCacheKey } from './user-cache.interceptor';
+import { requestCacheKey } from './http-caching.interceptor';
 import { type CacheOutcome, UserCacheService } from './user-cache.service';
 
 /** A Keyv store whose every operation can be made to fail, like Redis during an outage. */

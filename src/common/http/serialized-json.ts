@@ -1,7 +1,7 @@
 /**
  * A response body already serialised to JSON text, so it is serialised once per response: the
  * user cache stores the text it sends, and the ETag is a hash of that same text. The global
- * HttpCacheHeadersInterceptor turns it into the reply's payload (a string with a JSON content
+ * HttpCachingInterceptor turns it into the reply's payload (a string with a JSON content
  * type, which Fastify sends as it is).
  */
 export class SerializedJson {

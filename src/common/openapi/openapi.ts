@@ -40,7 +40,7 @@ function addUniversalResponses(document: OpenAPIObject): void {
             : {}),
         };
       }
-      // HttpCacheHeadersInterceptor answers every authenticated GET conditionally.
+      // HttpCachingInterceptor answers every authenticated GET conditionally.
       if (method === 'get' && operation.security?.length && !operation.responses['304']) {
         operation.responses['304'] = { description: 'Not Modified: the If-None-Match ETag is still current (no body)' };
       }
