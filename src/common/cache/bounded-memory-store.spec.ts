@@ -23,6 +23,17 @@ describe('BoundedMemoryStore', () => {
     expect(fresh.has('k1')).toBe(false);
   });
 
+  it('keeps an entry that is read again and again while others come and go', () => {
+    const store = new BoundedMemoryStore(64 * KiB);
+    store.set('generation', 'g1');
+    for (let i = 0; i < 1000; i++) {
+      store.set(`page${i}`, 'z'.repeat(1000));
+      expect(store.get('generation')).toBe('g1');
+    }
+    expect(store.bytes).toBeLessThanOrEqual(64 * KiB);
+    expect(store.has('page0')).toBe(false);
+  });
+
   it('refuses a value larger than a sixteenth of the budget, and replaces rather than duplicates', () => {
     const store = new BoundedMemoryStore(64 * KiB);
     expect(store.set('big', 'y'.repeat(3 * KiB))).toBe(false);

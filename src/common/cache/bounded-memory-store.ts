@@ -9,8 +9,10 @@
  * (Keyv's serialisation is turned off for it, so there is no JSON round trip per read).
  */
 export class BoundedMemoryStore {
-  private readonly entries = new Map<string, { value: unknown; size: number }>();
+  private readonly entries = new Map<string, { value: unknown; size: number; tick: number }>();
   private used = 0;
+  /** Counts insertions and moves: an entry's `tick` says how far back in the order it sits. */
+  private tick = 0;
   readonly maxEntryBytes: number;
 
   constructor(readonly maxBytes: number) {
@@ -30,8 +32,14 @@ export class BoundedMemoryStore {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     // Most recently read goes last: a Map iterates in insertion order, so the first is the LRU.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    // An entry still in the newer half stays where it is (the next evictions cannot reach it);
+    // moving it on every read costs a delete and an insert, and the generation keys are read by
+    // every request.
+    if (this.tick - entry.tick > this.entries.size >> 1) {
+      this.entries.delete(key);
+      entry.tick = ++this.tick;
+      this.entries.set(key, entry);
+    }
     return entry.value;
   }
 
@@ -47,7 +55,7 @@ export class BoundedMemoryStore {
     this.delete(key);
     const size = estimateBytes(key) + estimateBytes(value);
     if (size > this.maxEntryBytes) return false;
-    this.entries.set(key, { value, size });
+    this.entries.set(key, { value, size, tick: ++this.tick });
     this.used += size;
     for (const [oldest, entry] of this.entries) {
       if (this.used <= this.maxBytes) break;
