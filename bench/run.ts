@@ -19,7 +19,7 @@ import { progress } from './lib/progress';
 import { type BenchReport, computeTargets, type ParityFinding, renderConsole, renderMarkdown } from './lib/report';
 import { type ComparisonResult, runComparison, RssSampler } from './lib/runner';
 import { buildComparisons, checkDeepCursor, deepCursor, type Fleet, type ScenarioContext, TaskPool } from './lib/scenarios';
-import { BENCH_PASSWORD, cleanUpWrites, deepOwnerEmail, ensureDataset, removeSessions, userEmail } from './lib/seed';
+import { BENCH_PASSWORD, cleanUpWrites, createdTaskTitle, deepOwnerEmail, ensureDataset, removeSessions, userEmail } from './lib/seed';
 import { type ServerKind, ServerProcess, type ServerSpec, stopAllServers } from './lib/servers';
 import { runLoad } from './lib/load';
 import { cycle, errorMessage, formatDuration, formatFixed, formatInt, sleep } from './lib/util';
@@ -139,7 +139,7 @@ interface ProfileOutcome {
   summary: string;
 }
 
-/** Starts a server of its own under --cpu-prof, loads it like the list scenario, analyses the load window. */
+/** Starts a server of its own under --cpu-prof, loads it like the list (or create) scenario, analyses the load window. */
 async function profileScenario(
   options: BenchOptions,
   env: Record<string, string>,
@@ -148,6 +148,7 @@ async function profileScenario(
   kind: ServerKind,
   name: string,
   cacheTtlMs: string,
+  route: 'list' | 'create' = 'list',
 ): Promise<ProfileOutcome> {
   const dir = RESULTS;
   const fileName = `${options.mode}-${name}${outputSuffix(options)}.cpuprofile`;
@@ -165,12 +166,24 @@ async function profileScenario(
   );
   await server.start();
   const nextAccount = cycle(accounts);
-  const plan = () => ({ next: () => ({ method: 'GET' as const, path: '/v1/tasks?limit=20', headers: { authorization: `Bearer ${nextAccount().accessToken}` } }) });
+  let created = 0;
+  const listPlan = () => ({ next: () => ({ method: 'GET' as const, path: '/v1/tasks?limit=20', headers: { authorization: `Bearer ${nextAccount().accessToken}` } }) });
+  // The create scenario's request; its rows are removed with the other writes afterwards.
+  const createPlan = () => ({
+    next: () => ({
+      method: 'POST' as const,
+      path: '/v1/tasks',
+      headers: { authorization: `Bearer ${nextAccount().accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: createdTaskTitle(++created), description: 'Created by the benchmark', priority: 'high', dueAt: '2027-01-15T09:00:00Z', tags: ['bench', 'load'] }),
+    }),
+  });
+  const plan = route === 'list' ? listPlan : createPlan;
+  const expectedStatuses = route === 'list' ? [200] : [201];
   progress.update(`profiling ${name}: warm-up`);
-  await runLoad({ baseUrl: server.url, connections: options.connections, durationSeconds: Math.min(5, options.warmupSeconds + 2), plan: plan(), expectedStatuses: [200] });
+  await runLoad({ baseUrl: server.url, connections: options.connections, durationSeconds: Math.min(5, options.warmupSeconds + 2), plan: plan(), expectedStatuses });
   progress.update(`profiling ${name}: ${options.profileSeconds} s under load`);
   const startUs = Number(process.hrtime.bigint() / 1000n);
-  const result = await runLoad({ baseUrl: server.url, connections: options.connections, durationSeconds: options.profileSeconds, plan: plan(), expectedStatuses: [200] });
+  const result = await runLoad({ baseUrl: server.url, connections: options.connections, durationSeconds: options.profileSeconds, plan: plan(), expectedStatuses });
   const endUs = Number(process.hrtime.bigint() / 1000n);
   await server.stop();
   const profileFile = join(dir, fileName);
@@ -322,13 +335,15 @@ async function main(): Promise<void> {
 
     const profiles: ProfileOutcome[] = [];
     if (options.profile) {
-      for (const [kind, name, ttl] of [
-        ['taskwright', 'list-cold', '0'],
-        ['taskwright', 'list-warm', '60000'],
-        ['baseline', 'baseline-list-cold', '0'],
+      for (const [kind, name, ttl, route] of [
+        ['taskwright', 'list-cold', '0', 'list'],
+        ['taskwright', 'list-warm', '60000', 'list'],
+        ['taskwright', 'create', '60000', 'create'],
+        ['baseline', 'baseline-list-cold', '0', 'list'],
+        ['baseline', 'baseline-create', '60000', 'create'],
       ] as const) {
         try {
-          profiles.push(await profileScenario(options, env, p + 4, accounts, kind, name, ttl));
+          profiles.push(await profileScenario(options, env, p + 4, accounts, kind, name, ttl, route));
           progress.log(`profiled ${name}: bench/results/${profiles.at(-1)?.file ?? ''}`);
         } catch (error) {
           notes.push(`Profiling ${name} failed: ${errorMessage(error)}`);

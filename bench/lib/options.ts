@@ -46,7 +46,7 @@ const HELP = `npm run bench [-- options]
   --connections N       concurrent connections (50)
   --only a,b            run only these scenarios (ids in the table); results go to *-partial files
   --profile / --no-profile
-                        CPU-profile Taskwright under the list scenarios (default: full yes, quick no)
+                        CPU-profile both servers under the list and create scenarios (default: full yes, quick no)
   --micro               only the micro-benchmarks behind the profile findings (bench/results/micro.md)
   --reseed              regenerate the data set even if it is intact
   --port-base N         first of the ports used for the servers (3410)
