@@ -385,7 +385,7 @@ async function main(): Promise<void> {
       notes: [
         ...notes,
         'Both servers share the database, data and tokens; Taskwright and the baseline alternate round by round (A-B, then B-A) so drift on the machine hits both.',
-        "The baseline does not log requests, export metrics or verify the token twice; those are Taskwright's own costs and appear in the CPU profiles.",
+        "The baseline does not log requests or export metrics; those are Taskwright's own costs and appear in the CPU profiles.",
       ],
     };
     const base = join(RESULTS, `latest-${options.mode}${outputSuffix(options)}`);

@@ -11,8 +11,8 @@
  * - the same SQL as TasksService (the list SQL comes from Taskwright's own pure query builder);
  * - the same JSON, ETag, Cache-Control, Location and 304/412 behaviour.
  *
- * Not done here (Taskwright's own costs, visible in the profile): request logging, Prometheus
- * metrics, a second verification of the token for the rate limiter.
+ * Not done here (Taskwright's own costs, visible in the profile): request logging and Prometheus
+ * metrics.
  *
  * Configured through the same environment variables as Taskwright (PORT, HOST, DATABASE_URL,
  * DATABASE_POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS, REDIS_URL, REDIS_KEY_PREFIX, JWT_SECRET,

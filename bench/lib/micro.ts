@@ -2,7 +2,7 @@ import { createHash, createHmac, createSecretKey } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ArgumentMetadata } from '@nestjs/common';
 import pino from 'pino';
-import { etagOf } from '../../src/common/http/etag';
+import { etagOfJson } from '../../src/common/http/etag';
 import { REDACTED_PATHS } from '../../src/common/logging/logger';
 import { createValidationPipe } from '../../src/common/problem/validation';
 import { CreateTaskDto } from '../../src/tasks/dto/create-task.dto';
@@ -96,14 +96,14 @@ export async function runMicro(): Promise<MicroResult[]> {
   results.push(await measure('ValidationPipe on a create body (5 fields)', () => pipe.transform({ ...body }, bodyMeta)));
 
   const listPage = page();
-  results.push(await measure('etagOf(page) + JSON.stringify(page): a 20-task page serialised twice (miss)', () => [etagOf(listPage), JSON.stringify(listPage)]));
+  results.push(await measure('ETag over JSON.stringify(page), then JSON.stringify(page) again: a 20-task page serialised twice (the former miss)', () => [etagOfJson(JSON.stringify(listPage)), JSON.stringify(listPage)]));
   results.push(
     await measure('one JSON.stringify(page) + sha256 of that string', () => {
       const json = JSON.stringify(listPage);
       return createHash('sha256').update(json).digest('base64url');
     }),
   );
-  results.push(await measure('JSON.stringify(page): what a cache hit of the stored object still costs', () => JSON.stringify(listPage)));
+  results.push(await measure('JSON.stringify(page): what a cache hit cost when the cache stored the object', () => JSON.stringify(listPage)));
 
   const devNull = pino.destination({ dest: '/dev/null', sync: true });
   const line = { requestId: '0193a1f0-7b8c-7def-8123-456789abcdef', method: 'GET', route: '/v1/tasks', status: 200, durationMs: 3.2 };

@@ -56,7 +56,7 @@ const HELP = `npm run bench [-- options]
   --tw-env KEY=VALUE    extra environment for the Taskwright servers only (repeatable), to try a
                         setting out; it is listed in the report
   --experiment NAME     preload bench/experiments/NAME into the Taskwright servers (repeatable):
-                        a proposed change simulated without touching src/ (jwt-keyobject)
+                        a proposed change simulated without touching src/ (a .ts file there)
 
 Environment: BENCH_DATABASE_URL or DATABASE_URL (a PostgreSQL server; otherwise an embedded one with
 its data in node_modules/.cache/taskwright-bench/pgdata, on BENCH_PG_PORT, default 54339), REDIS_URL

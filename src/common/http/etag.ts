@@ -5,11 +5,6 @@ export function etagOfJson(json: string): string {
   return `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
 }
 
-/** A strong ETag over the JSON a client receives. */
-export function etagOf(body: unknown): string {
-  return etagOfJson(JSON.stringify(body) ?? '');
-}
-
 /** RFC 9110 If-None-Match: weak comparison, lists and `*`. */
 export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
