@@ -80,9 +80,9 @@ export class UserCacheService {
     this.listeners.push(listener);
   }
 
+  /** Counted by the metrics (cache_operations_total); a failure is also logged, by `failed`. */
   private report(outcome: CacheOutcome): void {
     for (const listener of this.listeners) listener(outcome);
-    this.logger.debug(`cache ${outcome}`);
   }
 
   private failed(operation: string, error: unknown): void {
