@@ -149,13 +149,21 @@ export async function startTestApp(
   await api.loadDocument();
   const sqlClient = new Client({ connectionString: database.url });
   await sqlClient.connect();
+  // One connection, one statement at a time: specs may call sql() concurrently, and node-postgres
+  // deprecates overlapping queries on one client.
+  let previous: Promise<unknown> = Promise.resolve();
+  const sql = <T>(text: string, params?: unknown[]): Promise<T[]> => {
+    const result = previous.then(() => sqlClient.query(text, params));
+    previous = result.catch(() => undefined);
+    return result.then((outcome) => outcome.rows as T[]);
+  };
   return {
     app,
     api,
     config,
     baseUrl,
     databaseUrl: database.url,
-    sql: async (text, params) => (await sqlClient.query(text, params)).rows,
+    sql,
     close: async () => {
       await sqlClient.end();
       await app.close();

@@ -3,7 +3,6 @@ import { JwtService } from '@nestjs/jwt';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { type AuthUser, ROLES, type Role } from '../auth-user';
-import { Hs256Verifier } from './hs256-verifier';
 import { recallVerifiedToken, rememberVerifiedToken } from './verified-tokens';
 
 export const ACCESS_TOKEN_ISSUER = 'taskwright';
@@ -43,7 +42,6 @@ export function accessTokenKey(secret: string): KeyObject {
 @Injectable()
 export class AccessTokenService {
   private readonly jwt: JwtService;
-  private readonly verifier: Hs256Verifier;
   readonly expiresInSeconds: number;
 
   constructor(config: AppConfig) {
@@ -56,8 +54,8 @@ export class AccessTokenService {
         issuer: ACCESS_TOKEN_ISSUER,
         audience: ACCESS_TOKEN_AUDIENCE,
       },
+      verifyOptions: { algorithms: ACCESS_TOKEN_ALGORITHMS, issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE },
     });
-    this.verifier = new Hs256Verifier(config.jwtSecret, { issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE });
   }
 
   sign(user: AuthUser): string {
@@ -68,15 +66,19 @@ export class AccessTokenService {
    * The claims of a valid token, else undefined. Checks the signature only, not the session: the
    * rate limiter uses it to count a request against its user rather than its IP. Given the
    * request, a success is remembered for it, so the authentication guard does not verify the
-   * same token a second time (see verified-tokens.ts). A failure is not explained here: Passport
-   * (jsonwebtoken) verifies such a token again and says why.
+   * same token a second time (see verified-tokens.ts).
    */
   verify(token: string, request?: object): AccessTokenClaims | undefined {
     const known = request === undefined ? undefined : recallVerifiedToken(request, token);
     if (known !== undefined) return toAccessTokenClaims(known);
-    const payload = this.verifier.verify(token);
+    let payload: unknown;
+    try {
+      payload = this.jwt.verify<object>(token);
+    } catch {
+      return undefined;
+    }
     const claims = toAccessTokenClaims(payload);
-    if (claims !== undefined && request !== undefined && payload !== undefined) rememberVerifiedToken(request, token, payload);
+    if (claims !== undefined && request !== undefined) rememberVerifiedToken(request, token, payload as object);
     return claims;
   }
 }
