@@ -32,7 +32,7 @@ describe('RedisThrottlerStorage', () => {
         return [1, 60000, 0];
       },
     };
-    const record = await storageWith(client).increment('default:abc', 60000, 10, 60000, 'default');
+    const record = await storageWith(client).increment('default:abc', 60000, 10, 60000);
     expect(record).toEqual({ totalHits: 1, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 });
     expect(calls).toEqual([[expect.stringMatching(/^[0-9a-f]{40}$/), { keys: ['pfx:rate:default:abc', 'pfx:rate:default:abc:blocked'], arguments: ['60000', '10', '60000'] }]]);
   });
@@ -43,7 +43,7 @@ describe('RedisThrottlerStorage', () => {
       evalSha: async () => Promise.reject(new Error('NOSCRIPT No matching script')),
       eval: async (script: string) => (script.includes("redis.call('INCR'") ? [2, 1000, 0] : undefined),
     };
-    expect((await storageWith(client).increment('k', 1000, 5, 1000, 'default')).totalHits).toBe(2);
+    expect((await storageWith(client).increment('k', 1000, 5, 1000)).totalHits).toBe(2);
   });
 
   it('counts in memory when Redis fails, is not connected, or is not configured, and still blocks', async () => {
@@ -51,7 +51,7 @@ describe('RedisThrottlerStorage', () => {
     for (const client of [failing, { isReady: false }, undefined]) {
       const storage = storageWith(client);
       const hits = [];
-      for (let i = 0; i < 3; i += 1) hits.push(await storage.increment('k', 60000, 2, 60000, 'default'));
+      for (let i = 0; i < 3; i += 1) hits.push(await storage.increment('k', 60000, 2, 60000));
       expect(hits.map((hit) => hit.isBlocked)).toEqual([false, false, true]);
       expect(hits[2]?.timeToBlockExpire).toBeGreaterThan(0);
       storage.onApplicationShutdown();

@@ -1,8 +1,9 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { type ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
+import { FixedWindowCounters } from './fixed-window-counters';
 
 /**
  * One round trip, atomically: while the block key lives the request is refused without counting;
@@ -49,13 +50,14 @@ export function toThrottlerRecord(reply: unknown): ThrottlerStorageRecord {
 
 /**
  * Rate-limit counters in Redis, so every instance shares one budget per client. When Redis is not
- * configured, or fails or times out, the counting falls back to this instance's memory: limits
- * then hold per instance instead of failing every request.
+ * configured, or fails or times out, the counting falls back to this instance's memory (the same
+ * fixed windows and blocks as the script): limits then hold per instance instead of failing every
+ * request.
  */
 @Injectable()
 export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly logger = new Logger(RedisThrottlerStorage.name);
-  private readonly local = new ThrottlerStorageService();
+  private readonly local = new FixedWindowCounters();
   private lastWarnAt = 0;
 
   constructor(
@@ -63,9 +65,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     private readonly config: AppConfig,
   ) {}
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  // The key already names its throttler (rateLimitKey), so the fifth argument, the throttler name, is not needed.
+  async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
     const client = this.redis.client;
-    if (!client?.isReady) return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    if (!client?.isReady) return toThrottlerRecord(this.local.hit(key, ttl, limit, blockDuration));
     const hitsKey = `${this.config.redisKeyPrefix}rate:${key}`;
     const options = { keys: [hitsKey, `${hitsKey}:blocked`], arguments: [String(ttl), String(limit), String(blockDuration)] };
     try {
@@ -82,11 +85,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
         this.lastWarnAt = Date.now();
         this.logger.warn(`rate limiting in memory, redis failed: ${error instanceof Error ? error.message : String(error)}`);
       }
-      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+      return toThrottlerRecord(this.local.hit(key, ttl, limit, blockDuration));
     }
   }
 
   onApplicationShutdown(): void {
-    this.local.onApplicationShutdown();
+    this.local.stop();
   }
 }

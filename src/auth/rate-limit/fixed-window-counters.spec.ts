@@ -1,0 +1,67 @@
+import { FixedWindowCounters } from './fixed-window-counters';
+
+describe('FixedWindowCounters (the in-process twin of the Redis rate-limit script)', () => {
+  let now = 1_000_000;
+  const clock = () => now;
+  let counters: FixedWindowCounters;
+  beforeEach(() => {
+    now = 1_000_000;
+    counters = new FixedWindowCounters(1000, clock);
+  });
+  afterEach(() => counters.stop());
+
+  it('counts hits in a window that starts at the first hit, then starts a fresh one', () => {
+    expect(counters.hit('k', 60_000, 3, 60_000)).toEqual([1, 60_000, 0]);
+    now += 20_000;
+    expect(counters.hit('k', 60_000, 3, 60_000)).toEqual([2, 40_000, 0]);
+    now += 40_000;
+    expect(counters.hit('k', 60_000, 3, 60_000)).toEqual([1, 60_000, 0]);
+  });
+
+  it('blocks at the hit that passes the limit, refuses without counting during the block, then starts over', () => {
+    for (let i = 1; i <= 2; i += 1) expect(counters.hit('k', 60_000, 2, 30_000)[0]).toBe(i);
+    expect(counters.hit('k', 60_000, 2, 30_000)).toEqual([3, 30_000, 30_000]);
+    now += 10_000;
+    for (let i = 0; i < 5; i += 1) expect(counters.hit('k', 60_000, 2, 30_000)).toEqual([3, 20_000, 20_000]);
+    now += 20_000;
+    expect(counters.hit('k', 60_000, 2, 30_000)).toEqual([1, 60_000, 0]);
+  });
+
+  it('keeps keys apart', () => {
+    counters.hit('a', 60_000, 1, 60_000);
+    expect(counters.hit('a', 60_000, 1, 60_000)[2]).toBe(60_000);
+    expect(counters.hit('b', 60_000, 1, 60_000)).toEqual([1, 60_000, 0]);
+  });
+
+  it('stays within its key budget: expired keys go first, then the oldest', () => {
+    const small = new FixedWindowCounters(10, clock);
+    try {
+      for (let i = 0; i < 5; i += 1) small.hit(`short-${i}`, 1_000, 100, 1_000);
+      for (let i = 0; i < 5; i += 1) small.hit(`long-${i}`, 60_000, 100, 60_000);
+      now += 2_000;
+      small.hit('new', 60_000, 100, 60_000);
+      expect(small.size).toBe(6);
+      // Every long-lived key survived the short ones' expiry: still counting.
+      expect(small.hit('long-0', 60_000, 100, 60_000)[0]).toBe(2);
+      for (let i = 0; i < 20; i += 1) small.hit(`flood-${i}`, 60_000, 100, 60_000);
+      expect(small.size).toBeLessThanOrEqual(10);
+      expect(small.hit('flood-19', 60_000, 100, 60_000)[0]).toBe(2);
+    } finally {
+      small.stop();
+    }
+  });
+
+  it('sweeps expired keys by itself', () => {
+    jest.useFakeTimers();
+    try {
+      const swept = new FixedWindowCounters(1000, clock, 5_000);
+      swept.hit('k', 1_000, 10, 1_000);
+      now += 2_000;
+      jest.advanceTimersByTime(5_000);
+      expect(swept.size).toBe(0);
+      swept.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
