@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Res } f
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/http/public.decorator';
-import { ApiProblems } from '../common/openapi/api-problems.decorator';
+import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
 import { toUserDto } from '../users/dto/user.dto';
 import type { AuthUser } from './auth-user';
 import { AuthService, type IssuedTokens } from './auth.service';
@@ -27,6 +27,7 @@ function toTokenResponse(issued: IssuedTokens): TokenResponseDto {
 }
 
 @ApiTags('auth')
+@ApiDatabaseProblems()
 @Controller('v1/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}

@@ -41,4 +41,17 @@ describe('loadConfig', () => {
   it('requires ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
     expect(() => loadConfig({ ADMIN_EMAIL: 'a@b.co' })).toThrow(/must be set together/);
   });
+
+  it('bounds database queries and connection attempts on the client side', () => {
+    const config = loadConfig({});
+    expect(config.databaseQueryTimeoutMs).toBe(5000);
+    expect(config.databaseConnectTimeoutMs).toBe(2000);
+    const custom = loadConfig({ DATABASE_QUERY_TIMEOUT_MS: '1500', DATABASE_CONNECT_TIMEOUT_MS: '500' });
+    expect([custom.databaseQueryTimeoutMs, custom.databaseConnectTimeoutMs]).toEqual([1500, 500]);
+    expect(() => loadConfig({ DATABASE_QUERY_TIMEOUT_MS: '0' })).toThrow(/DATABASE_QUERY_TIMEOUT_MS must be an integer/);
+    expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: 'soon' })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS must be an integer/);
+    expect(() => loadConfig({ DATABASE_QUERY_TIMEOUT_MS: '1000', DATABASE_CONNECT_TIMEOUT_MS: '3000' })).toThrow(
+      /DATABASE_CONNECT_TIMEOUT_MS must not exceed DATABASE_QUERY_TIMEOUT_MS/,
+    );
+  });
 });

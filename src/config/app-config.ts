@@ -14,6 +14,8 @@ export class AppConfig {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   databaseStatementTimeoutMs: number;
+  databaseQueryTimeoutMs: number;
+  databaseConnectTimeoutMs: number;
   embeddedPgDir: string;
   embeddedPgPort: number;
   migrationsRun: boolean;
@@ -138,6 +140,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   c.databasePoolSize = r.int('DATABASE_POOL_SIZE', 10, 1, 200);
   c.databaseStatementTimeoutMs = r.int('DATABASE_STATEMENT_TIMEOUT_MS', 15000, 100, 600000);
+  c.databaseQueryTimeoutMs = r.int('DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600000);
+  c.databaseConnectTimeoutMs = r.int('DATABASE_CONNECT_TIMEOUT_MS', 2000, 100, 60000);
   c.embeddedPgDir = resolve(r.string('EMBEDDED_PG_DIR', '.data/postgres'));
   c.embeddedPgPort = r.int('EMBEDDED_PG_PORT', 54329, 1024, 65535);
   c.redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
@@ -191,6 +195,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (c.adminEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(c.adminEmail)) {
     r.problems.push('ADMIN_EMAIL must be an email address');
+  }
+  if (c.databaseConnectTimeoutMs > c.databaseQueryTimeoutMs) {
+    r.problems.push('DATABASE_CONNECT_TIMEOUT_MS must not exceed DATABASE_QUERY_TIMEOUT_MS');
   }
   if (c.metricsPort !== undefined && c.metricsPort === c.port) {
     r.problems.push('METRICS_PORT must differ from PORT');

@@ -2,6 +2,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import type { DataSourceOptions, Logger as TypeOrmLogger } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { migrations } from '../../migrations';
+import { createDeadlineClientClass } from './deadline-client';
 import { entities } from './entities';
 import { startEmbeddedPostgres, type EmbeddedPostgresLog } from './embedded-postgres';
 
@@ -27,7 +28,11 @@ export async function resolveDatabase(config: AppConfig, log: EmbeddedPostgresLo
   return { url: running.url, embedded: true, stop: running.stop };
 }
 
-export function dataSourceOptions(config: AppConfig, url: string): DataSourceOptions {
+/**
+ * `deadlines: false` is for batch commands (migrations, seeding) whose statements may rightly run
+ * longer than a request should wait; they keep the connect timeout and keepalive.
+ */
+export function dataSourceOptions(config: AppConfig, url: string, { deadlines = true }: { deadlines?: boolean } = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -39,9 +44,18 @@ export function dataSourceOptions(config: AppConfig, url: string): DataSourceOpt
     logger: new QueryErrorLogger(),
     extra: {
       max: config.databasePoolSize,
-      connectionTimeoutMillis: 5000,
-      idleTimeoutMillis: 30000,
+      // Bounds both the wait for a pooled connection and the opening of a new one (a partition
+      // would otherwise hold the TCP handshake or the startup exchange for minutes).
+      connectionTimeoutMillis: config.databaseConnectTimeoutMs,
+      // Short, so connections left dead by an outage leave the pool soon after it.
+      idleTimeoutMillis: 10000,
+      // Lets the kernel notice a peer that vanished (host gone, NAT state lost) on idle connections.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10000,
       statement_timeout: config.databaseStatementTimeoutMs,
+      // The client-side deadline: a server that does not answer at all (partition, stopped process)
+      // is never caught by statement_timeout, which the server itself enforces.
+      ...(deadlines ? { query_timeout: config.databaseQueryTimeoutMs, Client: createDeadlineClientClass() } : {}),
       application_name: 'taskwright',
     },
   };

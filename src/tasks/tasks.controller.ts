@@ -15,7 +15,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { InvalidatesUserCache, UserCached } from '../common/cache/cache.decorators';
 import { ApiIdempotencyKey, IdempotencyKey } from '../common/idempotency/idempotency-key.decorator';
-import { ApiProblems } from '../common/openapi/api-problems.decorator';
+import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
 import { CreateTaskDto } from './dto/create-task.dto';
 import { ListChangesQueryDto } from './dto/list-changes-query.dto';
 import { ListTasksQueryDto } from './dto/list-tasks-query.dto';
@@ -61,6 +61,7 @@ const ID_PARAM = ApiParam({
 @ApiTags('tasks')
 @ApiBearerAuth('bearer')
 @ApiProblems(401)
+@ApiDatabaseProblems()
 @Controller('v1/tasks')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}

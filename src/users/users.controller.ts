@@ -6,7 +6,7 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { UuidParam } from '../auth/decorators/uuid-param.decorator';
 import { AuthRateLimit } from '../auth/rate-limit/auth-rate-limit.decorator';
-import { ApiProblems } from '../common/openapi/api-problems.decorator';
+import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { ListUsersQueryDto, USERS_PAGE_DEFAULT, UserPageDto } from './dto/list-users.dto';
@@ -16,6 +16,7 @@ import { UsersService } from './users.service';
 
 @ApiTags('users')
 @ApiBearerAuth('bearer')
+@ApiDatabaseProblems()
 @Controller('v1/users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}

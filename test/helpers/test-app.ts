@@ -148,6 +148,9 @@ export async function startTestApp(
   const api = new ApiClient(baseUrl);
   await api.loadDocument();
   const sqlClient = new Client({ connectionString: database.url });
+  // A spec may cut the network under this client (tcp-proxy): the failure then reaches the next
+  // sql() call instead of crashing the run as an unhandled 'error' event.
+  sqlClient.on('error', () => undefined);
   await sqlClient.connect();
   // One connection, one statement at a time: specs may call sql() concurrently, and node-postgres
   // deprecates overlapping queries on one client.

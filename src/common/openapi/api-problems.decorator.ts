@@ -14,7 +14,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'The request body is not application/json',
   429: 'Too many requests: wait for Retry-After seconds',
   500: 'A bug on our side, logged with the requestId',
-  503: 'A dependency is unavailable',
+  503: 'A dependency (the database) is unavailable or did not answer in time: retry after Retry-After seconds',
 };
 
 export function problemResponse(status: number, description?: string): MethodDecorator & ClassDecorator {
@@ -22,7 +22,7 @@ export function problemResponse(status: number, description?: string): MethodDec
     status,
     description: description ?? DESCRIPTIONS[status] ?? STATUS_CODES[status],
     content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) } } },
-    ...(status === 429
+    ...(status === 429 || status === 503
       ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } }
       : {}),
   });
@@ -32,6 +32,9 @@ export function problemResponse(status: number, description?: string): MethodDec
 export function ApiProblems(...statuses: number[]): MethodDecorator & ClassDecorator {
   return applyDecorators(ApiExtraModels(ProblemDetailsDto), ...statuses.map((status) => problemResponse(status)));
 }
+
+/** On every controller whose routes reach PostgreSQL (authentication included): 503 when it is unavailable. */
+export const ApiDatabaseProblems = (): ClassDecorator => ApiProblems(503);
 
 /** Added to every operation: a rate limit and an unexpected error can happen anywhere. */
 export const UNIVERSAL_PROBLEM_STATUSES = [429, 500];

@@ -1,4 +1,5 @@
 import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
 import { mapError } from './problem-details.filter';
 import { ValidationProblem } from './problem.exception';
 import { flattenValidationErrors } from './validation';
@@ -24,6 +25,15 @@ describe('mapError', () => {
     const mapped = mapError(new Error('relation "users" does not exist at SELECT * FROM users'));
     expect(mapped.status).toBe(500);
     expect(mapped.detail).not.toMatch(/relation|SELECT/);
+  });
+
+  it('maps an unreachable or silent database to 503 dependency-unavailable with Retry-After, without the address', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:5432'), { code: 'ECONNREFUSED' });
+    for (const error of [refused, new QueryFailedError('SELECT 1', [], new Error('Query read timeout'))]) {
+      const mapped = mapError(error);
+      expect(mapped).toMatchObject({ status: 503, type: 'dependency-unavailable', headers: { 'retry-after': '5' } });
+      expect(mapped.detail).not.toMatch(/10\.1\.2\.3|5432|ECONNREFUSED|SELECT/);
+    }
   });
 
   it('replaces the framework wording of unknown routes', () => {

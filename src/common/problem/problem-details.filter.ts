@@ -1,11 +1,14 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from './dependency-errors';
 import type { ProblemDetailsDto } from './problem-details.dto';
 import { type FieldError, ProblemException } from './problem.exception';
 
 export const PROBLEM_TYPE_BASE = 'https://taskwright.dev/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+/** Seconds a client should wait after a 503 for an unavailable dependency: outages last seconds, not milliseconds. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 interface Mapped {
   status: number;
@@ -72,6 +75,14 @@ export function mapError(error: unknown): Mapped {
       return { status: fastify.statusCode, type: slug(fastify.statusCode), detail: STATUS_CODES[fastify.statusCode] ?? 'Bad request' };
     }
   }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      type: 'dependency-unavailable',
+      detail: 'The database is unavailable; retry after Retry-After seconds',
+      headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+    };
+  }
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
     return { status: 400, type: 'malformed-json', detail: 'The request body is not valid JSON' };
   }
@@ -88,7 +99,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const mapped = mapError(error);
-    if (mapped.status >= 500) {
+    if (mapped.type === 'dependency-unavailable') {
+      // Expected during an outage, one per request: no stack trace.
+      this.logger.warn({ requestId: request.id, path: request.url, reason: error instanceof Error ? error.message : String(error) }, 'dependency unavailable');
+    } else if (mapped.status >= 500) {
       this.logger.error({ err: error, requestId: request.id, path: request.url }, 'unhandled error');
     }
     const body: ProblemDetailsDto = {
