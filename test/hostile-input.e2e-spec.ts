@@ -313,3 +313,40 @@ describe('slow clients (item 8)', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('connection cap (item 8)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ HTTP_MAX_CONNECTIONS: '3' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Opens a keep-alive connection, sends one request, and resolves with the first bytes (or '' if closed first). */
+  const openAndAsk = (port: number) =>
+    new Promise<{ socket: ReturnType<typeof connect>; answer: string }>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.once('data', (chunk) => resolve({ socket, answer: chunk.toString('utf8') }));
+      socket.once('close', () => resolve({ socket, answer: '' }));
+      socket.on('connect', () => socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n'));
+    });
+
+  it('closes connections beyond HTTP_MAX_CONNECTIONS at once, and serves again when one ends', async () => {
+    const port = Number(new URL(t.baseUrl).port);
+    // The test client's own keep-alive connection may still count: open enough to pass the cap either way.
+    const opened = [];
+    for (let i = 0; i < 5; i++) opened.push(await openAndAsk(port));
+    const served = opened.filter((o) => o.answer.startsWith('HTTP/1.1 200'));
+    const dropped = opened.filter((o) => o.answer === '');
+    expect(served.length).toBeLessThanOrEqual(3);
+    expect(served.length).toBeGreaterThanOrEqual(1);
+    expect(dropped.length).toBeGreaterThanOrEqual(2);
+    for (const o of opened) o.socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const again = await openAndAsk(port);
+    again.socket.destroy();
+    expect(again.answer).toMatch(/^HTTP\/1\.1 200/);
+  });
+});
