@@ -2,6 +2,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { applyRouteBodyLimits } from './common/http/body-limit';
+import { registerJsonBodyParser } from './common/http/json-body';
+import { answerFrameworkError, clientErrorHandler } from './common/http/protocol-errors';
 import { requestIdFrom } from './common/http/request-id';
 import { buildOpenApiDocument, serveOpenApi } from './common/openapi/openapi';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
@@ -22,16 +25,28 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: clientErrorHandler(logger),
+    // Slow clients (a body trickled a byte at a time) are cut with 408 instead of holding a
+    // connection for minutes; Node checks both timeouts every connectionsCheckingInterval.
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: { headersTimeout: config.httpHeadersTimeoutMs, connectionsCheckingInterval: config.httpConnectionsCheckIntervalMs },
   });
+  adapter.getInstance().server.maxConnections = config.httpMaxConnections;
+  // Nest's own parsers would accept forms (application/x-www-form-urlencoded) on every route:
+  // registerJsonBodyParser below is the only one.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
-  // Fastify parses text/plain bodies by default; this API takes JSON only (anything else is 415).
-  fastify.removeContentTypeParser('text/plain');
+  // This API takes JSON only (anything else is 415), nested no deeper than it needs.
+  registerJsonBodyParser(fastify);
+  applyRouteBodyLimits(fastify, config.bodyLimitBytes);
   // Callback-style hooks: an async hook costs a promise per request, and these never wait.
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { BodyLimit } from '../common/http/body-limit';
 import { Public } from '../common/http/public.decorator';
 import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
 import { toUserDto } from '../users/dto/user.dto';
@@ -42,6 +43,7 @@ export class AuthController {
   @Public()
   @AuthRateLimit()
   @Post('register')
+  @BodyLimit(4096)
   @Header('Cache-Control', 'no-store')
   @ApiCreatedResponse({
     type: TokenResponseDto,
@@ -69,6 +71,7 @@ export class AuthController {
   @Public()
   @AuthRateLimit()
   @Post('login')
+  @BodyLimit(2048)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOkResponse({ type: TokenResponseDto, description: 'Logged in' })
@@ -88,6 +91,7 @@ export class AuthController {
   @Public()
   @AuthRateLimit()
   @Post('refresh')
+  @BodyLimit(1024)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOkResponse({ type: TokenResponseDto, description: 'A new access token and refresh token' })

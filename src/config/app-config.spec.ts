@@ -54,4 +54,20 @@ describe('loadConfig', () => {
       /DATABASE_CONNECT_TIMEOUT_MS must not exceed DATABASE_QUERY_TIMEOUT_MS/,
     );
   });
+
+  it('reads the HTTP server timeouts and connection cap, and refuses headers slower than the request', () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({
+      httpRequestTimeoutMs: 30000,
+      httpHeadersTimeoutMs: 10000,
+      httpKeepAliveTimeoutMs: 72000,
+      httpConnectionsCheckIntervalMs: 1000,
+      httpMaxConnections: 10000,
+    });
+    const set = loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_MAX_CONNECTIONS: '50' });
+    expect(set).toMatchObject({ httpRequestTimeoutMs: 5000, httpHeadersTimeoutMs: 2000, httpMaxConnections: 50 });
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '0' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS must be an integer from 100/);
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: 'lots' })).toThrow(/HTTP_MAX_CONNECTIONS must be an integer/);
+  });
 });

@@ -30,6 +30,11 @@ export class AppConfig {
   logLevel: LogLevel;
   logPretty: boolean;
   bodyLimitBytes: number;
+  httpRequestTimeoutMs: number;
+  httpHeadersTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  httpConnectionsCheckIntervalMs: number;
+  httpMaxConnections: number;
   shutdownTimeoutMs: number;
   shutdownDrainDelayMs: number;
   trustProxy: boolean;
@@ -150,6 +155,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.logLevel = r.oneOf('LOG_LEVEL', LOG_LEVELS, c.nodeEnv === 'test' ? 'warn' : 'info');
   c.logPretty = r.bool('LOG_PRETTY', Boolean(process.stdout.isTTY) && c.nodeEnv !== 'production');
   c.bodyLimitBytes = r.int('BODY_LIMIT_BYTES', 102400, 1024, 10485760);
+  c.httpRequestTimeoutMs = r.int('HTTP_REQUEST_TIMEOUT_MS', 30000, 100, 600000);
+  c.httpHeadersTimeoutMs = r.int('HTTP_HEADERS_TIMEOUT_MS', 10000, 100, 600000);
+  c.httpKeepAliveTimeoutMs = r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 72000, 100, 600000);
+  c.httpConnectionsCheckIntervalMs = r.int('HTTP_CONNECTIONS_CHECK_INTERVAL_MS', 1000, 50, 60000);
+  c.httpMaxConnections = r.int('HTTP_MAX_CONNECTIONS', 10000, 1, 1000000);
   c.shutdownTimeoutMs = r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000);
   c.shutdownDrainDelayMs = r.int('SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 600000);
   c.trustProxy = r.bool('TRUST_PROXY', false);
@@ -198,6 +208,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (c.databaseConnectTimeoutMs > c.databaseQueryTimeoutMs) {
     r.problems.push('DATABASE_CONNECT_TIMEOUT_MS must not exceed DATABASE_QUERY_TIMEOUT_MS');
+  }
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (c.httpHeadersTimeoutMs > c.httpRequestTimeoutMs) {
+    r.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
   if (c.metricsPort !== undefined && c.metricsPort === c.port) {
     r.problems.push('METRICS_PORT must differ from PORT');

@@ -7,6 +7,7 @@ import { Roles } from '../auth/decorators/roles.decorator';
 import { UuidParam } from '../auth/decorators/uuid-param.decorator';
 import { AuthRateLimit } from '../auth/rate-limit/auth-rate-limit.decorator';
 import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
+import { BodyLimit } from '../common/http/body-limit';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { ListUsersQueryDto, USERS_PAGE_DEFAULT, UserPageDto } from './dto/list-users.dto';
@@ -32,6 +33,7 @@ export class UsersController {
 
   /** Change the caller's name (the only field a user may change; others, such as role, get 400) */
   @Patch('me')
+  @BodyLimit(1024)
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(401)
   async updateMe(@CurrentUser() caller: AuthUser, @Body() body: UpdateMeDto): Promise<UserDto> {
@@ -55,6 +57,7 @@ export class UsersController {
    * 400 `wrong-current-password` naming the field. Rate limited strictly, like login.
    */
   @Post('me/password')
+  @BodyLimit(2048)
   @HttpCode(204)
   @AuthRateLimit()
   @ApiNoContentResponse({ description: 'Changed; every other session revoked' })
@@ -103,6 +106,7 @@ export class UsersController {
    * disable or demote themselves (403 `cannot-change-own-access`).
    */
   @Patch(':id')
+  @BodyLimit(1024)
   @Roles('admin')
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(401, 403, 404)

@@ -28,7 +28,7 @@ export class ProblemDetailsDto {
   @ApiProperty({ example: 'The request is invalid: see errors' })
   detail: string;
 
-  /** The request path this problem occurred on. */
+  /** The request path this problem occurred on (`urn:uuid:<requestId>` when the request could not be read: a bad request line, a timeout). */
   @ApiProperty({ example: '/v1/auth/register' })
   instance: string;
 

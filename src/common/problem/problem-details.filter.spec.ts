@@ -21,6 +21,11 @@ describe('mapError', () => {
     expect(mapError(wrapped)).toMatchObject({ status: 400, type: 'malformed-json' });
   });
 
+  it("maps the router's refusals of a malformed URL and an over-long parameter to 400 and 414", () => {
+    expect(mapError({ code: 'FST_ERR_BAD_URL', statusCode: 400 })).toMatchObject({ status: 400, type: 'bad-url' });
+    expect(mapError({ code: 'FST_ERR_MAX_PARAM_LENGTH', statusCode: 414 })).toMatchObject({ status: 414, type: 'uri-too-long' });
+  });
+
   it('hides the internals of unexpected errors', () => {
     const mapped = mapError(new Error('relation "users" does not exist at SELECT * FROM users'));
     expect(mapped.status).toBe(500);

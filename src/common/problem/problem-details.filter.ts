@@ -10,7 +10,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** Seconds a client should wait after a 503 for an unavailable dependency: outages last seconds, not milliseconds. */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
-interface Mapped {
+export interface Mapped {
   status: number;
   type: string;
   detail: string;
@@ -37,6 +37,8 @@ const FASTIFY_PROBLEMS: Record<string, { type: string; detail: string }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { type: 'bad-request', detail: 'Content-Length does not match the body' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { type: 'malformed-json', detail: 'The JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { type: 'malformed-json', detail: 'The request body is not valid JSON' },
+  FST_ERR_BAD_URL: { type: 'bad-url', detail: 'The URL is not valid: a percent-encoded sequence is malformed' },
+  FST_ERR_MAX_PARAM_LENGTH: { type: 'uri-too-long', detail: 'A path segment is longer than the limit' },
 };
 
 function slug(status: number): string {
@@ -89,6 +91,19 @@ export function mapError(error: unknown): Mapped {
   return { status: 500, type: 'internal-error', detail: 'An unexpected error occurred; quote the requestId when reporting it' };
 }
 
+/** The RFC 9457 body of a mapped error; `instance` is the request path without its query. */
+export function problemBody(mapped: Mapped, instance: string, requestId: string): ProblemDetailsDto {
+  return {
+    type: PROBLEM_TYPE_BASE + mapped.type,
+    title: STATUS_CODES[mapped.status] ?? 'Error',
+    status: mapped.status,
+    detail: mapped.detail,
+    instance,
+    requestId,
+    ...(mapped.errors ? { errors: mapped.errors } : {}),
+  };
+}
+
 /** The one place where every error becomes RFC 9457 application/problem+json. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -105,15 +120,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     } else if (mapped.status >= 500) {
       this.logger.error({ err: error, requestId: request.id, path: request.url }, 'unhandled error');
     }
-    const body: ProblemDetailsDto = {
-      type: PROBLEM_TYPE_BASE + mapped.type,
-      title: STATUS_CODES[mapped.status] ?? 'Error',
-      status: mapped.status,
-      detail: mapped.detail,
-      instance: request.url.split('?')[0] ?? request.url,
-      requestId: String(request.id),
-      ...(mapped.errors ? { errors: mapped.errors } : {}),
-    };
+    const body = problemBody(mapped, request.url.split('?')[0] ?? request.url, String(request.id));
     if (reply.sent) return;
     for (const [name, value] of Object.entries(mapped.headers ?? {})) reply.header(name, value);
     reply.status(mapped.status).header('content-type', PROBLEM_CONTENT_TYPE).header('cache-control', 'no-store').send(body);

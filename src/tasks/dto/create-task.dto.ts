@@ -10,6 +10,7 @@ import {
   type TaskPriority,
   type TaskStatus,
 } from '../task.types';
+import { Nullable } from '../../common/problem/validation';
 import { IsZonedDateTime, NoNulCharacters, NormaliseTags, Trim } from './validation';
 
 export class CreateTaskDto {
@@ -23,6 +24,7 @@ export class CreateTaskDto {
 
   /** Up to 10,000 characters; null or absent for none. */
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: DESCRIPTION_MAX_LENGTH, example: 'Numbers from finance first' })
+  @Nullable()
   @IsOptional()
   @IsString()
   @MaxLength(DESCRIPTION_MAX_LENGTH)
@@ -41,6 +43,7 @@ export class CreateTaskDto {
 
   /** ISO-8601 date-time with a time zone; stored to the millisecond, returned in UTC. */
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, example: '2026-12-01T17:00:00Z' })
+  @Nullable()
   @IsOptional()
   @IsZonedDateTime()
   dueAt?: string | null;

@@ -10,6 +10,7 @@ import {
   type TaskPriority,
   type TaskStatus,
 } from '../task.types';
+import { Nullable } from '../../common/problem/validation';
 import { IsZonedDateTime, NoNulCharacters, NormaliseTags, Trim } from './validation';
 
 /** Validates a present value, null included (IsOptional would let null through as "absent"). */
@@ -30,6 +31,7 @@ export class UpdateTaskDto {
 
   /** null clears it. */
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: DESCRIPTION_MAX_LENGTH })
+  @Nullable()
   @IsOptional()
   @IsString()
   @MaxLength(DESCRIPTION_MAX_LENGTH)
@@ -49,6 +51,7 @@ export class UpdateTaskDto {
 
   /** null clears it. */
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, example: '2026-12-02T17:00:00Z' })
+  @Nullable()
   @IsOptional()
   @IsZonedDateTime()
   dueAt?: string | null;
