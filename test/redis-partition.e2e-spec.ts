@@ -11,8 +11,11 @@ const redisUrl = process.env.TEST_REDIS_URL;
 const describeWithRedis = redisUrl ? describe : describe.skip;
 if (!redisUrl) process.stderr.write('redis-partition spec skipped: it needs TEST_REDIS_URL (a real Redis behind the partitioning proxy)\n');
 
-/** How long the black hole lasts: long enough that the old behaviour (waiting for it) is unmistakable. */
-const PARTITION_MS = 12_000;
+/**
+ * How long the black hole lasts: long enough that the old behaviour (waiting for it) is
+ * unmistakable. TEST_REDIS_PARTITION_MS=30000 reproduces the issue's 30-second partition.
+ */
+const PARTITION_MS = Number(process.env.TEST_REDIS_PARTITION_MS ?? 12_000);
 /** A request "answered" within this; a request that waits for Redis waits the whole partition. */
 const ANSWER_WITHIN_MS = 3_000;
 
