@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { RedisClientType } from '@redis/client';
+import { bounded } from './redis-deadline';
 
 interface Entry {
   globalGeneration: string;
@@ -90,7 +91,7 @@ export class UserCache {
 
   private async getMany(keys: readonly string[]): Promise<unknown[]> {
     if (this.redis) {
-      const raw = await this.redis.mGet([...keys]);
+      const raw = await bounded(this.redis.mGet([...keys]));
       return raw.map((value) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : undefined));
     }
     const now = Date.now();
@@ -107,7 +108,7 @@ export class UserCache {
 
   private async set(key: string, value: unknown, ttlMs: number): Promise<void> {
     if (this.redis) {
-      await this.redis.set(key, JSON.stringify(value), { expiration: { type: 'PX', value: ttlMs } });
+      await bounded(this.redis.set(key, JSON.stringify(value), { expiration: { type: 'PX', value: ttlMs } }));
       return;
     }
     this.memory.delete(key);

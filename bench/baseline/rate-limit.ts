@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClientType } from '@redis/client';
+import { bounded } from './redis-deadline';
 
 /** Taskwright's rate-limit script (src/auth/rate-limit/redis-throttler.storage.ts), verbatim. */
 const INCREMENT_SCRIPT = `
@@ -53,10 +54,10 @@ export class RateLimiter {
         const options = { keys: [hitsKey, `${hitsKey}:blocked`], arguments: [String(this.ttlMs), String(this.limit), String(this.ttlMs)] };
         let reply: unknown;
         try {
-          reply = await this.redis.evalSha(SCRIPT_SHA1, options);
+          reply = await bounded(this.redis.evalSha(SCRIPT_SHA1, options));
         } catch (error) {
           if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-          reply = await this.redis.eval(INCREMENT_SCRIPT, options);
+          reply = await bounded(this.redis.eval(INCREMENT_SCRIPT, options));
         }
         const [hits, windowMs, blockMs] = Array.isArray(reply) ? (reply as number[]) : [0, 0, 0];
         const blocked = (blockMs ?? 0) > 0;

@@ -33,6 +33,7 @@ import { CursorCodec } from './cursor';
 import { requestIdOf, uuidv7 } from './ids';
 import { AccessTokenVerifier, type AccessClaims } from './jwt';
 import { RateLimiter } from './rate-limit';
+import { setRedisDeadline } from './redis-deadline';
 import { SessionCheck } from './sessions';
 import { Invalid, isUuid, parseListQuery, parseTaskBody, type FieldError } from './validate';
 
@@ -51,6 +52,8 @@ const config = {
   statementTimeoutMs: Number(env('DATABASE_STATEMENT_TIMEOUT_MS', '15000')),
   redisUrl: process.env.REDIS_URL?.trim() || undefined,
   redisTimeoutMs: Number(env('REDIS_TIMEOUT_MS', '500')),
+  redisPingIntervalMs: Number(env('REDIS_PING_INTERVAL_MS', '500')),
+  sessionActiveCacheSeconds: Number(env('SESSION_ACTIVE_CACHE_SECONDS', '5')),
   keyPrefix: env('REDIS_KEY_PREFIX', 'taskwright:'),
   jwtSecret: env('JWT_SECRET'),
   accessTtlSeconds: Number(env('JWT_ACCESS_TTL_SECONDS', '900')),
@@ -74,14 +77,20 @@ if (config.redisUrl !== undefined) {
   redis = createClient({
     url: config.redisUrl,
     disableOfflineQueue: true,
-    socket: { connectTimeout: Math.max(config.redisTimeoutMs, 1000), reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) },
+    pingInterval: config.redisPingIntervalMs,
+    socket: {
+      connectTimeout: Math.max(config.redisTimeoutMs, 1000),
+      socketTimeout: config.redisPingIntervalMs + config.redisTimeoutMs,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
+    },
     commandOptions: { timeout: config.redisTimeoutMs },
   }) as RedisClientType;
   redis.on('error', () => undefined);
 }
 
 const verifier = new AccessTokenVerifier(config.jwtSecret);
-const sessions = new SessionCheck(pool, redis, config.keyPrefix, config.accessTtlSeconds);
+setRedisDeadline(config.redisTimeoutMs);
+const sessions = new SessionCheck(pool, redis, config.keyPrefix, config.accessTtlSeconds, config.sessionActiveCacheSeconds);
 const limiter = new RateLimiter(redis, config.keyPrefix, config.rateLimitMax, config.rateLimitTtlMs);
 const cache = new UserCache(redis, config.keyPrefix, config.cacheTtlMs);
 const cursors = new CursorCodec(config.jwtSecret);

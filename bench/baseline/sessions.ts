@@ -2,10 +2,10 @@ import type { RedisClientType } from '@redis/client';
 import type { Pool } from 'pg';
 import { ExpiringMap } from './expiring-map';
 import type { AccessClaims } from './jwt';
+import { bounded } from './redis-deadline';
 
 type SessionState = 'active' | 'revoked';
 
-const ACTIVE_TTL_CAP_SECONDS = 60;
 const TOUCH_INTERVAL_MS = 60_000;
 
 /**
@@ -24,8 +24,9 @@ export class SessionCheck {
     private readonly redis: RedisClientType | undefined,
     private readonly keyPrefix: string,
     accessTtlSeconds: number,
+    activeCacheSeconds: number,
   ) {
-    this.activeTtlSeconds = Math.min(accessTtlSeconds, ACTIVE_TTL_CAP_SECONDS);
+    this.activeTtlSeconds = Math.min(accessTtlSeconds, activeCacheSeconds);
     this.revokedTtlSeconds = accessTtlSeconds;
   }
 
@@ -57,7 +58,7 @@ export class SessionCheck {
   private async read(sessionId: string): Promise<SessionState | undefined> {
     if (!this.redis) return this.local.get(sessionId);
     try {
-      const value = await this.redis.get(this.key(sessionId));
+      const value = await bounded(this.redis.get(this.key(sessionId)));
       return value === 'active' || value === 'revoked' ? value : undefined;
     } catch {
       return undefined;
@@ -73,10 +74,12 @@ export class SessionCheck {
       return;
     }
     try {
-      await this.redis.set(this.key(sessionId), state, {
-        expiration: { type: 'EX', value: ttl },
-        ...(state === 'active' ? { condition: 'NX' as const } : {}),
-      });
+      await bounded(
+        this.redis.set(this.key(sessionId), state, {
+          expiration: { type: 'EX', value: ttl },
+          ...(state === 'active' ? { condition: 'NX' as const } : {}),
+        }),
+      );
     } catch {
       // a failed write only costs a later lookup
     }

@@ -52,6 +52,7 @@ const HELP = `npm run bench [-- options]
   --port-base N         first of the ports used for the servers (3410)
   --log-level L         Taskwright's LOG_LEVEL (default info, as in production; its log goes to
                         node_modules/.cache/taskwright-bench/logs)
+  --redis URL           Redis for both servers (instead of REDIS_URL), e.g. redis://127.0.0.1:6379
   --no-redis            ignore REDIS_URL
   --tw-env KEY=VALUE    extra environment for the Taskwright servers only (repeatable), to try a
                         setting out; it is listed in the report
@@ -143,6 +144,11 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv): BenchOptio
         break;
       case '--log-level':
         options.logLevel = args[i + 1] ?? 'info';
+        i += 1;
+        break;
+      case '--redis':
+        options.redisUrl = args[i + 1];
+        if (options.redisUrl === undefined || !/^rediss?:\/\//.test(options.redisUrl)) throw new Error('--redis needs a redis:// URL');
         i += 1;
         break;
       case '--no-redis':

@@ -70,4 +70,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '0' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS must be an integer from 100/);
     expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: 'lots' })).toThrow(/HTTP_MAX_CONNECTIONS must be an integer/);
   });
+
+  it('reads the Redis ping interval and the shared "active" session answer lifetime, within bounds', () => {
+    expect(loadConfig({}).redisPingIntervalMs).toBe(500);
+    expect(loadConfig({}).sessionActiveCacheSeconds).toBe(5);
+    const config = loadConfig({ REDIS_PING_INTERVAL_MS: '1000', SESSION_ACTIVE_CACHE_SECONDS: '2' });
+    expect(config.redisPingIntervalMs).toBe(1000);
+    expect(config.sessionActiveCacheSeconds).toBe(2);
+    expect(() => loadConfig({ REDIS_PING_INTERVAL_MS: '0' })).toThrow(/REDIS_PING_INTERVAL_MS must be an integer from 50/);
+    expect(() => loadConfig({ SESSION_ACTIVE_CACHE_SECONDS: '61' })).toThrow(/SESSION_ACTIVE_CACHE_SECONDS must be an integer from 1 to 60/);
+  });
 });

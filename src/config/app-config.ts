@@ -22,6 +22,8 @@ export class AppConfig {
   redisUrl: string | undefined;
   redisTimeoutMs: number;
   redisKeyPrefix: string;
+  redisPingIntervalMs: number;
+  sessionActiveCacheSeconds: number;
   jwtSecret: string;
   jwtAccessTtlSeconds: number;
   refreshTtlSeconds: number;
@@ -152,6 +154,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
   c.redisTimeoutMs = r.int('REDIS_TIMEOUT_MS', 500, 10, 60000);
   c.redisKeyPrefix = r.string('REDIS_KEY_PREFIX', 'taskwright:');
+  c.redisPingIntervalMs = r.int('REDIS_PING_INTERVAL_MS', 500, 50, 60000);
+  c.sessionActiveCacheSeconds = r.int('SESSION_ACTIVE_CACHE_SECONDS', 5, 1, 60);
   c.logLevel = r.oneOf('LOG_LEVEL', LOG_LEVELS, c.nodeEnv === 'test' ? 'warn' : 'info');
   c.logPretty = r.bool('LOG_PRETTY', Boolean(process.stdout.isTTY) && c.nodeEnv !== 'production');
   c.bodyLimitBytes = r.int('BODY_LIMIT_BYTES', 102400, 1024, 10485760);

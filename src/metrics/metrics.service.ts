@@ -37,6 +37,8 @@ export class MetricsService {
   private readonly cacheOperations: Counter<'result'>;
   private readonly rateLimitRejections: Counter<'throttler'>;
   private readonly loginFailures: Counter<'reason'>;
+  private readonly redisCircuit: Gauge;
+  private readonly redisTimeouts: Counter;
 
   constructor(@Optional() private readonly dataSource?: DataSource) {
     const registers = [this.registry];
@@ -66,6 +68,18 @@ export class MetricsService {
       name: 'login_failures_total',
       help: 'Refused login attempts, by reason',
       labelNames: ['reason'],
+      registers,
+    });
+
+    this.redisCircuit = new Gauge({
+      name: 'redis_circuit_open',
+      help: '1 while the Redis circuit breaker is open (calls skipped, fallbacks serving), else 0',
+      registers,
+    });
+    this.redisCircuit.set(0);
+    this.redisTimeouts = new Counter({
+      name: 'redis_call_timeouts_total',
+      help: 'Redis calls that got no reply within REDIS_TIMEOUT_MS',
       registers,
     });
 
@@ -147,6 +161,14 @@ export class MetricsService {
 
   loginFailed(reason: LoginFailureReason): void {
     this.loginFailures.inc({ reason });
+  }
+
+  redisCircuitChanged(open: boolean): void {
+    this.redisCircuit.set(open ? 1 : 0);
+  }
+
+  redisCallTimedOut(): void {
+    this.redisTimeouts.inc();
   }
 
   private pool(): PgPoolCounts | undefined {

@@ -20,7 +20,8 @@ describe('RedisThrottlerStorage', () => {
   const config = loadConfig({ NODE_ENV: 'test', REDIS_KEY_PREFIX: 'pfx:' });
 
   function storageWith(client: object | undefined): RedisThrottlerStorage {
-    return new RedisThrottlerStorage({ client } as unknown as RedisService, config);
+    const redis = { available: (client as { isReady?: boolean } | undefined)?.isReady === true, call: (command: (c: object) => Promise<unknown>) => command(client ?? {}) };
+    return new RedisThrottlerStorage(redis as unknown as RedisService, config);
   }
 
   it('runs the script once per hit on the prefixed hit and block keys', async () => {

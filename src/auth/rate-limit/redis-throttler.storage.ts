@@ -67,17 +67,16 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
 
   // The key already names its throttler (rateLimitKey), so the fifth argument, the throttler name, is not needed.
   async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
-    const client = this.redis.client;
-    if (!client?.isReady) return toThrottlerRecord(this.local.hit(key, ttl, limit, blockDuration));
+    if (!this.redis.available) return toThrottlerRecord(this.local.hit(key, ttl, limit, blockDuration));
     const hitsKey = `${this.config.redisKeyPrefix}rate:${key}`;
     const options = { keys: [hitsKey, `${hitsKey}:blocked`], arguments: [String(ttl), String(limit), String(blockDuration)] };
     try {
       let reply: unknown;
       try {
-        reply = await client.evalSha(SCRIPT_SHA1, options);
+        reply = await this.redis.call((client) => client.evalSha(SCRIPT_SHA1, options));
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        reply = await client.eval(INCREMENT_SCRIPT, options);
+        reply = await this.redis.call((client) => client.eval(INCREMENT_SCRIPT, options));
       }
       return toThrottlerRecord(reply);
     } catch (error) {

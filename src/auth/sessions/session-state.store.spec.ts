@@ -35,18 +35,23 @@ class FakeRedis extends EventEmitter {
 const config = loadConfig({ NODE_ENV: 'test', REDIS_KEY_PREFIX: 'pfx:', JWT_ACCESS_TTL_SECONDS: '900' });
 
 function storeWith(client: FakeRedis | undefined): SessionStateStore {
-  return new SessionStateStore(config, { client } as unknown as RedisService);
+  const redis = {
+    enabled: client !== undefined,
+    call: (command: (c: FakeRedis) => Promise<unknown>) => (client ? command(client) : Promise.reject(new Error('no redis'))),
+    onResume: (listener: () => void) => client?.on('ready', listener),
+  };
+  return new SessionStateStore(config, redis as unknown as RedisService);
 }
 
 describe('SessionStateStore with Redis', () => {
-  it('keeps "revoked" as long as an access token lives, and "active" for at most a minute', async () => {
+  it('keeps "revoked" as long as an access token lives, and "active" for at most SESSION_ACTIVE_CACHE_SECONDS', async () => {
     const redis = new FakeRedis();
     const store = storeWith(redis);
     await store.remember('s1', 'active');
-    await store.remember('s2', 'active', 12.7);
+    await store.remember('s2', 'active', 3.7);
     await store.markRevoked(['s3']);
-    expect(redis.values.get('pfx:session:s1')).toEqual({ value: 'active', ttl: 60 });
-    expect(redis.values.get('pfx:session:s2')).toEqual({ value: 'active', ttl: 12 });
+    expect(redis.values.get('pfx:session:s1')).toEqual({ value: 'active', ttl: 5 });
+    expect(redis.values.get('pfx:session:s2')).toEqual({ value: 'active', ttl: 3 });
     expect(redis.values.get('pfx:session:s3')).toEqual({ value: 'revoked', ttl: 900 });
     await expect(store.get('s3')).resolves.toBe('revoked');
   });

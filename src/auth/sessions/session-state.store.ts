@@ -1,24 +1,23 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { RedisService } from '../../redis/redis.service';
+import { type RedisClient, RedisService } from '../../redis/redis.service';
 import { ExpiringMap } from './expiring-map';
 
 export type SessionState = 'active' | 'revoked';
-type RedisClient = NonNullable<RedisService['client']>;
 
 /** Sessions remembered per instance when there is no Redis. */
 const MAX_LOCAL_ENTRIES = 100_000;
-/**
- * How long an "active" answer may be reused before PostgreSQL is asked again. A revocation
- * overwrites it at once; the bound only matters if that overwrite failed (Redis timing out for
- * the revoking instance while answering the others).
- */
-const ACTIVE_TTL_CAP_SECONDS = 60;
 
 /**
  * The per-request "is this session still valid?" answer, shared by every instance: a Redis key per
  * session when REDIS_URL is set, an in-process map otherwise (one instance only). `undefined`
- * means "not known here, ask PostgreSQL", which is also the answer when Redis fails.
+ * means "not known here, ask PostgreSQL", which is also the answer when Redis fails or its circuit
+ * is open: an instance cut off from Redis reads every session from PostgreSQL, and keeps no local
+ * copy it could trust after reconnecting.
+ *
+ * An "active" answer lives SESSION_ACTIVE_CACHE_SECONDS. A revocation overwrites it at once; the
+ * bound only matters when that overwrite failed (the revoking instance could not reach Redis while
+ * the others can): they then see the revocation when the answer lapses, at most that long after.
  */
 @Injectable()
 export class SessionStateStore {
@@ -35,15 +34,14 @@ export class SessionStateStore {
     private readonly redis: RedisService,
   ) {
     this.revokedTtlSeconds = config.jwtAccessTtlSeconds;
-    this.activeTtlSeconds = Math.min(config.jwtAccessTtlSeconds, ACTIVE_TTL_CAP_SECONDS);
-    redis.client?.on('ready', () => void this.republish());
+    this.activeTtlSeconds = Math.min(config.jwtAccessTtlSeconds, config.sessionActiveCacheSeconds);
+    redis.onResume(() => void this.republish());
   }
 
   async get(sessionId: string): Promise<SessionState | undefined> {
-    const client = this.redis.client;
-    if (!client) return this.local.get(sessionId);
+    if (!this.redis.enabled) return this.local.get(sessionId);
     try {
-      const value = await client.get(this.key(sessionId));
+      const value = await this.redis.call((client) => client.get(this.key(sessionId)));
       return value === 'active' || value === 'revoked' ? value : undefined;
     } catch (error) {
       this.warn('read', error);
@@ -60,17 +58,18 @@ export class SessionStateStore {
     const cap = state === 'active' ? this.activeTtlSeconds : this.revokedTtlSeconds;
     const ttl = Math.max(1, Math.floor(Math.min(cap, maxSeconds)));
     const onlyIfAbsent = state === 'active';
-    const client = this.redis.client;
-    if (!client) {
+    if (!this.redis.enabled) {
       if (onlyIfAbsent) this.local.setIfAbsent(sessionId, state, ttl * 1000);
       else this.local.set(sessionId, state, ttl * 1000);
       return;
     }
     try {
-      await client.set(this.key(sessionId), state, {
-        expiration: { type: 'EX', value: ttl },
-        ...(onlyIfAbsent ? { condition: 'NX' as const } : {}),
-      });
+      await this.redis.call((client) =>
+        client.set(this.key(sessionId), state, {
+          expiration: { type: 'EX', value: ttl },
+          ...(onlyIfAbsent ? { condition: 'NX' as const } : {}),
+        }),
+      );
     } catch (error) {
       this.warn('write', error);
     }
@@ -82,17 +81,16 @@ export class SessionStateStore {
    */
   async markRevoked(sessionIds: readonly string[]): Promise<void> {
     if (sessionIds.length === 0) return;
-    const client = this.redis.client;
-    if (!client) {
+    if (!this.redis.enabled) {
       for (const id of sessionIds) this.local.set(id, 'revoked', this.revokedTtlSeconds * 1000);
       return;
     }
     try {
-      await this.writeRevoked(client, sessionIds);
+      await this.redis.call((client) => this.writeRevoked(client, sessionIds));
     } catch (error) {
       // PostgreSQL already says revoked, and instances that cannot reach Redis read it from there.
-      // One that can may still hold a cached "active" for up to ACTIVE_TTL_CAP_SECONDS: publish
-      // again as soon as this instance's connection is back, which usually comes sooner.
+      // One that can may still hold a shared "active" for up to SESSION_ACTIVE_CACHE_SECONDS:
+      // publish again as soon as this instance reaches Redis, if that comes sooner.
       for (const id of sessionIds) this.unpublished.set(id, true, this.activeTtlSeconds * 1000);
       this.logger.error(
         `could not publish ${sessionIds.length} session revocation(s) to redis; retrying on reconnect: ${error instanceof Error ? error.message : String(error)}`,
@@ -107,15 +105,14 @@ export class SessionStateStore {
   }
 
   private async republish(): Promise<void> {
-    const client = this.redis.client;
     const ids = this.unpublished.keys();
-    if (!client || ids.length === 0) return;
+    if (ids.length === 0) return;
     try {
-      await this.writeRevoked(client, ids);
+      await this.redis.call((client) => this.writeRevoked(client, ids));
       for (const id of ids) this.unpublished.delete(id);
       this.logger.log(`published ${ids.length} session revocation(s) that failed while redis was unavailable`);
     } catch {
-      // Still failing: the next reconnect tries again, until the entries lapse.
+      // Still failing: the next resume tries again, until the entries lapse.
     }
   }
 

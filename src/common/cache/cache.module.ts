@@ -1,13 +1,20 @@
 import { type CacheModuleOptions, CacheModule as NestCacheModule } from '@nestjs/cache-manager';
 import { Global, Module } from '@nestjs/common';
-import { createKeyv as createRedisKeyv } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { AppConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
 import { BoundedMemoryStore } from './bounded-memory-store';
+import { GuardedKeyvRedis } from './guarded-keyv-redis';
 import { HttpCachingInterceptor } from './http-caching.interceptor';
 import { UserCacheInvalidationInterceptor } from './user-cache-invalidation.interceptor';
 import { UserCacheService } from './user-cache.service';
+
+/** What @keyv/redis's createKeyv builds (keys unprefixed by Keyv), over the guarded store. */
+function redisKeyv(redis: RedisService, client: NonNullable<RedisService['client']>): Keyv {
+  const keyv = new Keyv(new GuardedKeyvRedis(redis, client), { useKeyPrefix: false });
+  keyv.namespace = undefined;
+  return keyv;
+}
 
 /** The in-process store: values kept as they are (no serialisation), bounded by memory. */
 function memoryKeyv(maxMb: number): Keyv {
@@ -28,9 +35,7 @@ function memoryKeyv(maxMb: number): Keyv {
     NestCacheModule.registerAsync({
       inject: [AppConfig, RedisService],
       useFactory: (config: AppConfig, redis: RedisService) => {
-        const store = redis.client
-          ? createRedisKeyv(redis.client, { throwOnErrors: true, throwOnConnectError: true })
-          : memoryKeyv(config.cacheMemoryMaxMb);
+        const store = redis.client ? redisKeyv(redis, redis.client) : memoryKeyv(config.cacheMemoryMaxMb);
         store.throwOnErrors = true;
         // Same Keyv class, but typed once through CommonJS (ours) and once through ESM (Nest's).
         return { stores: [store], ttl: config.cacheTtlMs } as unknown as CacheModuleOptions;

@@ -29,7 +29,7 @@ function flakyStore(): { keyv: Keyv; setDown(down: boolean): void } {
 
 function service(cache: Cache): { svc: UserCacheService; outcomes: CacheOutcome[] } {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-  const svc = new UserCacheService(cache, config, { client: undefined } as unknown as RedisService);
+  const svc = new UserCacheService(cache, config, { onResume: () => undefined, available: false } as unknown as RedisService);
   const outcomes: CacheOutcome[] = [];
   svc.onOutcome((o) => outcomes.push(o));
   return { svc, outcomes };
@@ -88,7 +88,7 @@ describe('UserCacheService', () => {
 
   it('turns off entirely with CACHE_TTL_MS=0', async () => {
     const config = loadConfig({ CACHE_TTL_MS: '0' });
-    const svc = new UserCacheService(cache, config, { client: undefined } as unknown as RedisService);
+    const svc = new UserCacheService(cache, config, { onResume: () => undefined, available: false } as unknown as RedisService);
     const read = await svc.lookup('alice', 'k');
     read.store('x', '"1"');
     expect((await svc.lookup('alice', 'k')).hit).toBe(false);

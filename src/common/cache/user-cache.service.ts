@@ -4,7 +4,7 @@ import type { Cache } from 'cache-manager';
 import { createHash, randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../metrics/metrics.service';
-import { RedisService } from '../../redis/redis.service';
+import { RedisService, RedisUnavailableError } from '../../redis/redis.service';
 
 /**
  * A cached response: the JSON text sent and its ETag, valid only while both generations it was
@@ -55,12 +55,12 @@ export class UserCacheService {
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly config: AppConfig,
-    redis: RedisService,
+    private readonly redis: RedisService,
     @Optional() metrics?: MetricsService,
   ) {
     this.prefix = `${config.redisKeyPrefix}cache:`;
     // A reconnect means the store may have lost invalidations (or everything): start over.
-    redis.client?.on('ready', () => {
+    redis.onResume(() => {
       this.needsGlobalFlush = true;
     });
     if (metrics) {
@@ -88,6 +88,8 @@ export class UserCacheService {
   private failed(operation: string, error: unknown): void {
     this.needsGlobalFlush = true;
     this.report('error');
+    // While the circuit is open every request lands here: RedisService logs the outage once.
+    if (error instanceof RedisUnavailableError && !this.redis.available) return;
     this.logger.warn(`cache ${operation} failed, serving from PostgreSQL: ${error instanceof Error ? error.message : String(error)}`);
   }
 
