@@ -1,5 +1,6 @@
 import { Accounts1763780000000 } from './1763780000000-accounts';
 import { Tasks1763790000000 } from './1763790000000-tasks';
+import { CanonicalEmails1764900000000 } from './1764900000000-canonical-emails';
 import { SpentRefreshSecrets1764910000000 } from './1764910000000-spent-refresh-secrets';
 
 /**
@@ -9,5 +10,6 @@ import { SpentRefreshSecrets1764910000000 } from './1764910000000-spent-refresh-
 export const migrations: Function[] = [
   Accounts1763780000000,
   Tasks1763790000000,
+  CanonicalEmails1764900000000,
   SpentRefreshSecrets1764910000000,
 ];

@@ -1,3 +1,4 @@
+import { canonicalEmail } from '../src/users/canonical-email';
 import { craftJwt, decodeAccessToken, loginUser, registerUser, type TokenResponseJson, uniqueEmail } from './helpers/auth';
 import { startTestApp, type TestApp } from './helpers/test-app';
 
@@ -307,7 +308,7 @@ describe('auth (e2e)', () => {
         expect(duplicate.body.type).toBe(`${TYPE}email-taken`);
       }
       expect((await loginUser(t.api, email.toLowerCase(), first.password)).user.email).toBe(email);
-      const [count] = await t.sql<{ n: string }>('SELECT count(*) AS n FROM users WHERE lower(email) = lower($1)', [email]);
+      const [count] = await t.sql<{ n: string }>('SELECT count(*) AS n FROM users WHERE email_canonical = $1', [canonicalEmail(email)]);
       expect(count?.n).toBe('1');
     });
 
