@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { requestIdFrom } from './common/http/request-id';
+import { fastifyTrustProxy } from './common/http/trust-proxy';
 import { buildOpenApiDocument, serveOpenApi } from './common/openapi/openapi';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
@@ -16,7 +17,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   const { config, logger } = options;
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     genReqId: requestIdFrom,
     requestIdHeader: false,
     return503OnClosing: true,

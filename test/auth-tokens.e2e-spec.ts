@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { craftJwt, decodeAccessToken, registerUser, type TokenResponseJson } from './helpers/auth';
+import { craftJwt, decodeAccessToken, registerUser } from './helpers/auth';
 import { startTestApp, type TestApp } from './helpers/test-app';
 
 // Starting the app, and argon2 on a busy machine, can outlast Jest's 5 s default.
@@ -18,7 +18,7 @@ describe('token hardening (e2e)', () => {
   });
 
   const me = (token: string) => t.api.get('/v1/users/me', { token });
-  const refresh = (refreshToken: string) => t.api.post<TokenResponseJson>('/v1/auth/refresh', { refreshToken });
+  const refresh = (refreshToken: string) => t.api.post('/v1/auth/refresh', { refreshToken });
 
   describe('refresh with another user’s session id', () => {
     it('answers 401 to a random secret and leaves the session working', async () => {

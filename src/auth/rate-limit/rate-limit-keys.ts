@@ -45,11 +45,15 @@ export function clientTracker(request: TrackedRequest, verify: VerifyAccessToken
 export function accountTracker(request: TrackedRequest, verify: VerifyAccessToken): string {
   const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
   if (typeof body.email === 'string' && body.email.trim() !== '') return `email:${canonicalEmail(body.email)}`;
-  if (typeof body.refreshToken === 'string') {
-    const parsed = parseRefreshToken(body.refreshToken);
-    if (parsed) return `session:${parsed.sessionId}`;
-  }
+  const sessionId = refreshSessionOf(request);
+  if (sessionId !== undefined) return `session:${sessionId}`;
   return clientTracker(request, verify);
+}
+
+/** The session a refresh request names, if its token is well formed. */
+export function refreshSessionOf(request: TrackedRequest): string | undefined {
+  const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+  return typeof body.refreshToken === 'string' ? parseRefreshToken(body.refreshToken)?.sessionId : undefined;
 }
 
 /**

@@ -89,6 +89,24 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     }
   }
 
+  /**
+   * Ms of block left on `key` (0: not blocked), without counting a hit: the check before a login,
+   * whose failures alone are counted (increment). Same key and fallback as `increment`.
+   */
+  async blockedMs(key: string): Promise<number> {
+    const client = this.redis.client;
+    if (!client?.isReady) return this.local.blockedMs(key);
+    try {
+      return Math.max(0, await client.pTTL(`${this.config.redisKeyPrefix}rate:${key}:blocked`));
+    } catch (error) {
+      if (Date.now() - this.lastWarnAt > 10_000) {
+        this.lastWarnAt = Date.now();
+        this.logger.warn(`rate limiting in memory, redis failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return this.local.blockedMs(key);
+    }
+  }
+
   onApplicationShutdown(): void {
     this.local.stop();
   }
