@@ -98,6 +98,8 @@ function serverEnvironment(options: BenchOptions, databaseUrl: string, jwtSecret
     RATE_LIMIT_MAX: '1000000',
     RATE_LIMIT_TTL_MS: '1000',
     AUTH_RATE_LIMIT_MAX: '1000000',
+    AUTH_LOGIN_IP_FAILURE_MAX: '1000000',
+    AUTH_REGISTER_IP_MAX: '1000000',
     AUTH_RATE_LIMIT_TTL_MS: '1000',
     LOG_LEVEL: options.logLevel,
     LOG_PRETTY: 'false',

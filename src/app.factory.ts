@@ -6,6 +6,7 @@ import { applyRouteBodyLimits } from './common/http/body-limit';
 import { registerJsonBodyParser } from './common/http/json-body';
 import { answerFrameworkError, clientErrorHandler } from './common/http/protocol-errors';
 import { requestIdFrom } from './common/http/request-id';
+import { fastifyTrustProxy } from './common/http/trust-proxy';
 import { buildOpenApiDocument, serveOpenApi } from './common/openapi/openapi';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
@@ -19,7 +20,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   const { config, logger } = options;
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     genReqId: requestIdFrom,
     requestIdHeader: false,
     return503OnClosing: true,

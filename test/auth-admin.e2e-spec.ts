@@ -1,3 +1,4 @@
+import { canonicalEmail } from '../src/users/canonical-email';
 import { createAdmin as runCreateAdmin } from '../src/cli/create-admin';
 import { loadConfig } from '../src/config/app-config';
 import { loginUser, registerUser, uniqueEmail } from './helpers/auth';
@@ -19,7 +20,7 @@ describe('the first admin (e2e)', () => {
   });
 
   const accounts = (t: TestApp, email: string) =>
-    t.sql<{ id: string; role: string; password_hash: string }>('SELECT id, role, password_hash FROM users WHERE lower(email) = lower($1)', [email]);
+    t.sql<{ id: string; role: string; password_hash: string }>('SELECT id, role, password_hash FROM users WHERE email_canonical = $1', [canonicalEmail(email)]);
 
   it('creates the ADMIN_EMAIL account at start-up, and a second start on the same database changes nothing', async () => {
     const email = uniqueEmail('root');

@@ -21,7 +21,7 @@ describe('sessions and limits without Redis reachable (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {
     // Nothing listens on port 1: every Redis command fails at once, as when Redis is down.
-    t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_TIMEOUT_MS: '100', AUTH_RATE_LIMIT_MAX: '3' });
+    t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_TIMEOUT_MS: '100', AUTH_RATE_LIMIT_MAX: '3', AUTH_LOGIN_IP_FAILURE_MAX: '3' });
   });
   afterAll(async () => {
     await t?.close();
@@ -48,7 +48,7 @@ describeWithRedis('two instances sharing PostgreSQL and Redis (e2e)', () => {
     proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
     await proxy.start();
     // A reaches Redis through a proxy the spec can cut; B directly.
-    const shared = { AUTH_RATE_LIMIT_MAX: '5', TRUST_PROXY: 'true', REDIS_KEY_PREFIX: `tw-instances-${Date.now().toString(36)}:` };
+    const shared = { AUTH_RATE_LIMIT_MAX: '5', TRUST_PROXY: '1', REDIS_KEY_PREFIX: `tw-instances-${Date.now().toString(36)}:` };
     a = await startTestApp({ ...shared, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_TIMEOUT_MS: '200' });
     b = await startTestApp(shared, { databaseUrl: a.databaseUrl });
   });

@@ -115,6 +115,31 @@ describe('metrics (e2e)', () => {
       expect(sample(text, 'login_failures_total', { reason: 'wrong_password' })).toBe(2);
       expect(sample(text, 'login_failures_total', { reason: 'account_disabled' })).toBe(1);
     });
+
+    it('counts real failed logins and real 429s (the alert signals), read through /metrics', async () => {
+      const read = async () => {
+        const text = (await t.api.get<string>('/metrics')).body;
+        return {
+          failures: sample(text, 'login_failures_total', { reason: 'invalid_credentials' }) ?? 0,
+          disabled: sample(text, 'login_failures_total', { reason: 'account_disabled' }) ?? 0,
+          loginLimited: sample(text, 'rate_limit_rejections_total', { throttler: 'login-account' }) ?? 0,
+          registerLimited: sample(text, 'rate_limit_rejections_total', { throttler: 'auth-account' }) ?? 0,
+        };
+      };
+      const before = await read();
+      const email = `metrics-${Date.now().toString(36)}@example.com`;
+      // AUTH_RATE_LIMIT_MAX (10) failures, then the account is blocked.
+      for (let i = 0; i < 10; i += 1) expect((await t.api.post('/v1/auth/login', { email, password: 'not the password' })).status).toBe(401);
+      expect((await t.api.post('/v1/auth/login', { email, password: 'not the password' })).status).toBe(429);
+      const taken = `metrics-taken-${Date.now().toString(36)}@example.com`;
+      for (let i = 0; i < 10; i += 1) expect((await t.api.post('/v1/auth/register', { email: taken, password: 'short', name: 'M' })).status).toBe(400);
+      expect((await t.api.post('/v1/auth/register', { email: taken, password: 'short', name: 'M' })).status).toBe(429);
+      const after = await read();
+      expect(after.failures - before.failures).toBe(10);
+      expect(after.disabled - before.disabled).toBe(0);
+      expect(after.loginLimited - before.loginLimited).toBe(1);
+      expect(after.registerLimited - before.registerLimited).toBe(1);
+    });
   });
 
   describe('with METRICS_ENABLED=false', () => {

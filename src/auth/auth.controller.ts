@@ -37,11 +37,11 @@ export class AuthController {
    * Create an account (role `user`) and log in
    *
    * @remarks
-   * Rate limited strictly per IP and per email (AUTH_RATE_LIMIT_*). Unknown fields, such as
+   * Rate limited per email (AUTH_RATE_LIMIT_*) and per address (AUTH_REGISTER_IP_MAX). Unknown fields, such as
    * `role`, are refused with 400.
    */
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('register')
   @Post('register')
   @BodyLimit(4096)
   @Header('Cache-Control', 'no-store')
@@ -66,10 +66,12 @@ export class AuthController {
    *
    * @remarks
    * A wrong email and a wrong password get the same 401. A disabled account gets 403
-   * `account-disabled`, but only with its correct password. Rate limited strictly per IP and per email.
+   * `account-disabled`, but only with its correct password. Failed logins are limited per account
+   * (AUTH_RATE_LIMIT_MAX) and per address (AUTH_LOGIN_IP_FAILURE_MAX); successful ones cost nothing.
+   * Over a limit: 429 `rate-limited` with Retry-After, the same whether or not the account exists.
    */
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('login')
   @Post('login')
   @BodyLimit(2048)
   @HttpCode(200)
@@ -86,10 +88,10 @@ export class AuthController {
    * @remarks
    * The refresh token is single use. Presenting a spent one again answers 401
    * `token-reuse-detected` and revokes that whole session: every token of it stops working.
-   * Rate limited strictly per IP and per session.
+   * Rate limited per session (AUTH_RATE_LIMIT_MAX), never per address.
    */
   @Public()
-  @AuthRateLimit()
+  @AuthRateLimit('refresh')
   @Post('refresh')
   @BodyLimit(1024)
   @HttpCode(200)

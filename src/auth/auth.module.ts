@@ -5,6 +5,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
+import { LoginFailureLimitInterceptor } from './rate-limit/login-failure-limit.interceptor';
 import { createThrottlerOptions } from './rate-limit/rate-limit.options';
 import { RateLimitStorageModule } from './rate-limit/rate-limit-storage.module';
 import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage';
@@ -19,6 +20,7 @@ import { SessionsModule } from './sessions/sessions.module';
   imports: [
     UsersModule,
     SessionsModule,
+    RateLimitStorageModule,
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule, SessionsModule],
       inject: [AppConfig, RedisThrottlerStorage, AccessTokenService],
@@ -27,7 +29,7 @@ import { SessionsModule } from './sessions/sessions.module';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, JwtStrategy],
+  providers: [AuthService, JwtStrategy, LoginFailureLimitInterceptor],
   // JwtStrategy is for the global JwtAuthGuard, which AppModule registers.
   exports: [JwtStrategy],
 })

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { type AppConfig, ConfigValidationError, loadConfig } from '../config/app-config';
 import { dataSourceOptions, resolveDatabase } from '../database/database';
 import { uuidv7 } from '../common/uuid';
+import { canonicalEmail } from '../users/canonical-email';
 
 const USAGE = `usage: npm run seed -- --tasks <count> [--users <count>] [--owner-email <address>] [--password <password>]
   Creates --users accounts (default 20; existing ones with the same emails are reused) sharing one
@@ -126,18 +127,19 @@ async function ensureUsers(dataSource: DataSource, args: SeedArguments, password
   const emails = [args.ownerEmail, ...Array.from({ length: args.users - 1 }, (_, i) => `seed-user-${i + 1}@example.com`)];
   const ids: string[] = [];
   for (const [index, email] of emails.entries()) {
-    const existing = (await dataSource.query('SELECT id FROM users WHERE lower(email) = lower($1)', [email])) as Array<{ id: string }>;
+    const existing = (await dataSource.query('SELECT id FROM users WHERE email_canonical = $1', [canonicalEmail(email)])) as Array<{ id: string }>;
     const found = existing[0];
     if (found) {
       ids.push(found.id);
       continue;
     }
     const id = uuidv7();
-    await dataSource.query(`INSERT INTO users (id, email, name, password_hash, role) VALUES ($1, $2, $3, $4, 'user')`, [
+    await dataSource.query(`INSERT INTO users (id, email, email_canonical, name, password_hash, role) VALUES ($1, $2, $5, $3, $4, 'user')`, [
       id,
       email,
       index === 0 ? 'Seed Owner' : `Seed User ${index}`,
       passwordHash,
+      canonicalEmail(email),
     ]);
     ids.push(id);
   }

@@ -24,7 +24,30 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/PORT must be an integer/);
     expect(problems).toMatch(/DATABASE_URL must be a postgres:/);
     expect(problems).toMatch(/LOG_LEVEL must be one of/);
-    expect(problems).toMatch(/TRUST_PROXY must be true or false/);
+    expect(problems).toMatch(/TRUST_PROXY must be false, a number of proxy hops/);
+  });
+
+  it('trusts a number of proxy hops or a list of proxy addresses, never the client’s own X-Forwarded-For', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback']);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY=true would trust any X-Forwarded-For a client sends; set the number of proxies/);
+    for (const bad of ['11', '10.0.0.0/33', 'proxy.internal', '10.0.0.1,', '::1/129', '1.2.3.4/8/8']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY must be false, a number of proxy hops/);
+    }
+  });
+
+  it('sizes the per-address login-failure and registration budgets for shared addresses', () => {
+    const defaults = loadConfig({});
+    expect(defaults.authRateLimitMax).toBe(10);
+    expect(defaults.authLoginIpFailureMax).toBe(100);
+    expect(defaults.authRegisterIpMax).toBe(100);
+    const set = loadConfig({ AUTH_LOGIN_IP_FAILURE_MAX: '500', AUTH_REGISTER_IP_MAX: '50' });
+    expect([set.authLoginIpFailureMax, set.authRegisterIpMax]).toEqual([500, 50]);
+    expect(() => loadConfig({ AUTH_LOGIN_IP_FAILURE_MAX: '0' })).toThrow(/AUTH_LOGIN_IP_FAILURE_MAX must be an integer/);
+    expect(() => loadConfig({ AUTH_REGISTER_IP_MAX: 'many' })).toThrow(/AUTH_REGISTER_IP_MAX must be an integer/);
   });
 
   it('refuses to start in production without a real JWT secret', () => {

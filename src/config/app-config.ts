@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -39,11 +40,17 @@ export class AppConfig {
   httpMaxConnections: number;
   shutdownTimeoutMs: number;
   shutdownDrainDelayMs: number;
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For entries to believe: false (none), a number of proxy hops in front of the
+   * service, or the proxies' addresses/CIDRs. Fastify's `trustProxy` takes each form as is.
+   */
+  trustProxy: false | number | string[];
   rateLimitTtlMs: number;
   rateLimitMax: number;
   authRateLimitTtlMs: number;
   authRateLimitMax: number;
+  authLoginIpFailureMax: number;
+  authRegisterIpMax: number;
   cacheTtlMs: number;
   cacheMemoryMaxMb: number;
   metricsEnabled: boolean;
@@ -132,6 +139,42 @@ class Reader {
   }
 }
 
+/** proxy-addr's names for whole address ranges, accepted in a TRUST_PROXY list. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrCidr(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: `false` (default), a hop count, or a comma-separated list of proxy addresses/CIDRs.
+ * `true` is refused: it would believe the left-most X-Forwarded-For entry, which the client
+ * writes itself, so any client could pick the address its rate limits are counted against.
+ */
+function trustProxySetting(value: string | undefined, problems: string[]): false | number | string[] {
+  if (value === undefined || ['false', 'no', 'off', '0'].includes(value.toLowerCase())) return false;
+  if (['true', 'yes', 'on'].includes(value.toLowerCase())) {
+    problems.push(
+      'TRUST_PROXY=true would trust any X-Forwarded-For a client sends; set the number of proxies in front of the service (e.g. TRUST_PROXY=1 behind one load balancer) or their addresses (e.g. TRUST_PROXY=10.0.0.0/8,127.0.0.1)',
+    );
+    return false;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops <= 10) return hops;
+  } else {
+    const entries = value.split(',').map((entry) => entry.trim());
+    if (entries.every(isAddressOrCidr)) return entries;
+  }
+  problems.push(`TRUST_PROXY must be false, a number of proxy hops from 1 to 10, or a comma-separated list of proxy addresses or CIDRs (got "${value}")`);
+  return false;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -166,11 +209,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.httpMaxConnections = r.int('HTTP_MAX_CONNECTIONS', 10000, 1, 1000000);
   c.shutdownTimeoutMs = r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000);
   c.shutdownDrainDelayMs = r.int('SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 600000);
-  c.trustProxy = r.bool('TRUST_PROXY', false);
+  c.trustProxy = trustProxySetting(r.optionalString('TRUST_PROXY'), r.problems);
   c.rateLimitTtlMs = r.int('RATE_LIMIT_TTL_MS', 60000, 1000, 86400000);
   c.rateLimitMax = r.int('RATE_LIMIT_MAX', 600, 1, 1000000);
   c.authRateLimitTtlMs = r.int('AUTH_RATE_LIMIT_TTL_MS', 60000, 1000, 86400000);
   c.authRateLimitMax = r.int('AUTH_RATE_LIMIT_MAX', 10, 1, 1000000);
+  c.authLoginIpFailureMax = r.int('AUTH_LOGIN_IP_FAILURE_MAX', 100, 1, 1000000);
+  c.authRegisterIpMax = r.int('AUTH_REGISTER_IP_MAX', 100, 1, 1000000);
   c.cacheTtlMs = r.int('CACHE_TTL_MS', 60000, 0, 86400000);
   c.cacheMemoryMaxMb = r.int('CACHE_MEMORY_MAX_MB', 32, 1, 4096);
   c.metricsEnabled = r.bool('METRICS_ENABLED', true);

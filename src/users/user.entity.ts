@@ -2,8 +2,9 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDa
 import type { Role } from '../auth/auth-user';
 
 /**
- * An account. The email is stored as given (trimmed) and compared lowercased: the unique index is
- * on lower(email). The password hash is never selected unless a query asks for it.
+ * An account. The email is stored as given (trimmed), for display, and compared only through
+ * `emailCanonical` (canonicalEmail()), which carries the unique index. The password hash is never
+ * selected unless a query asks for it.
  */
 @Entity({ name: 'users' })
 @Check('users_role_check', `role IN ('user', 'admin')`)
@@ -14,6 +15,11 @@ export class User {
 
   @Column({ type: 'varchar', length: 254 })
   email: string;
+
+  /** canonicalEmail(email); unique (users_email_canonical_key, created by its migration with text_pattern_ops). */
+  @Index('users_email_canonical_key', { synchronize: false })
+  @Column({ name: 'email_canonical', type: 'text', select: false })
+  emailCanonical: string;
 
   @Column({ type: 'varchar', length: 100 })
   name: string;

@@ -54,12 +54,12 @@ export class UsersController {
    *
    * @remarks
    * Every other session of the account is revoked; this one stays. A wrong `currentPassword` is a
-   * 400 `wrong-current-password` naming the field. Rate limited strictly, like login.
+   * 400 `wrong-current-password` naming the field. Rate limited per user (AUTH_RATE_LIMIT_MAX).
    */
   @Post('me/password')
   @BodyLimit(2048)
   @HttpCode(204)
-  @AuthRateLimit()
+  @AuthRateLimit('password')
   @ApiNoContentResponse({ description: 'Changed; every other session revoked' })
   @ApiProblems(401)
   async changePassword(@CurrentUser() caller: AuthUser, @Body() body: ChangePasswordDto): Promise<void> {

@@ -6,6 +6,7 @@ import { PasswordHasher } from '../auth/password/password-hasher.service';
 import { SessionsService } from '../auth/sessions/sessions.service';
 import { ProblemException, ValidationProblem } from '../common/problem/problem.exception';
 import { uuidv7 } from '../common/uuid';
+import { canonicalEmail } from './canonical-email';
 import { decodeUserCursor, encodeUserCursor } from './user-cursor';
 import { User } from './user.entity';
 
@@ -18,7 +19,7 @@ export interface NewAccount {
 export interface UserListFilter {
   limit: number;
   cursor?: string;
-  /** Case-insensitive prefix of the email. */
+  /** Prefix of the email, compared in canonical form (canonicalEmail). */
   emailPrefix?: string;
   role?: Role;
 }
@@ -63,7 +64,7 @@ export class UsersService {
     private readonly sessions: SessionsService,
   ) {}
 
-  /** A new account with the `user` role; 409 when the email is taken in any letter case. */
+  /** A new account with the `user` role; 409 when the email is taken in any spelling of the same canonical form. */
   async register(account: NewAccount): Promise<User> {
     if (await this.findByEmail(account.email)) throw emailTaken();
     const passwordHash = await this.hasher.hash(account.password);
@@ -81,7 +82,7 @@ export class UsersService {
     const found = await this.users
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
-      .where('lower(u.email) = lower(:email)', { email: email.trim() })
+      .where('u.emailCanonical = :email', { email: canonicalEmail(email) })
       .getOne();
     if (!found) {
       await this.hasher.verifyNothing(password);
@@ -147,7 +148,7 @@ export class UsersService {
       query.andWhere('u.id < :before', { before });
     }
     if (filter.emailPrefix !== undefined) {
-      query.andWhere('lower(u.email) LIKE lower(:pattern)', { pattern: `${escapeLikePattern(filter.emailPrefix.trim())}%` });
+      query.andWhere('u.emailCanonical LIKE :pattern', { pattern: `${escapeLikePattern(canonicalEmail(filter.emailPrefix))}%` });
     }
     if (filter.role !== undefined) query.andWhere('u.role = :role', { role: filter.role });
     const rows = await query.getMany();
@@ -200,7 +201,7 @@ export class UsersService {
   }
 
   private findByEmail(email: string): Promise<User | null> {
-    return this.users.createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email: email.trim() }).getOne();
+    return this.users.createQueryBuilder('u').where('u.emailCanonical = :email', { email: canonicalEmail(email) }).getOne();
   }
 
   /**
@@ -213,7 +214,7 @@ export class UsersService {
       .createQueryBuilder()
       .insert()
       .into(User)
-      .values({ id, email: account.email.trim(), name: account.name.trim(), passwordHash, role })
+      .values({ id, email: account.email.trim(), emailCanonical: canonicalEmail(account.email), name: account.name.trim(), passwordHash, role })
       .orIgnore()
       .execute();
     const inserted: unknown = result.raw;

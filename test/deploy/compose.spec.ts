@@ -191,7 +191,7 @@ describe('docker-compose.yml', () => {
       expect(new URL(config.databaseUrl ?? '').hostname).toBe('postgres');
       expect(new URL(config.redisUrl ?? '').hostname).toBe('redis');
       expect(config.jwtSecret).toBe(SECRETS.JWT_SECRET);
-      expect(config.trustProxy).toBe(true);
+      expect(config.trustProxy).toBe(1);
     }
     const app = loadConfig(service(compose, 'app').environment);
     expect(app.metricsPort).toBe(9464);

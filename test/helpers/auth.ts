@@ -46,15 +46,15 @@ export function uniqueEmail(label = 'user'): string {
 function fail(what: string, response: ApiResponse): never {
   const hint =
     response.status === 429
-      ? ' (the strict limit on /v1/auth/* is AUTH_RATE_LIMIT_MAX per minute per IP: start the app with a higher AUTH_RATE_LIMIT_MAX)'
+      ? ' (registrations are limited per address by AUTH_REGISTER_IP_MAX and per email by AUTH_RATE_LIMIT_MAX: start the app with higher ones)'
       : '';
   throw new Error(`${what} answered ${response.status}${hint}: ${response.text}`);
 }
 
 /**
  * Registers a fresh account (unique email) and returns its tokens. Each call is one request to the
- * strictly rate-limited /v1/auth/register: a spec that registers more than AUTH_RATE_LIMIT_MAX
- * (default 10) users a minute should start its app with a higher AUTH_RATE_LIMIT_MAX.
+ * rate-limited /v1/auth/register: a spec that registers more than AUTH_REGISTER_IP_MAX (default
+ * 100) users a minute from one address should start its app with a higher AUTH_REGISTER_IP_MAX.
  */
 export async function registerUser(api: ApiClient, overrides: NewUserFields = {}): Promise<RegisteredUser> {
   const email = overrides.email ?? uniqueEmail();

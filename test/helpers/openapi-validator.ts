@@ -28,6 +28,8 @@ export class OpenApiValidator {
   constructor(private readonly document: OpenApiDocument) {
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     addFormats(this.ajv);
+    // ajv-formats has no idn-email (an email whose local part or domain may be non-ASCII).
+    this.ajv.addFormat('idn-email', /^[^\s@]+@[^\s@]+$/u);
     this.ajv.addSchema({ $id: 'openapi.json', components: rewriteRefs(document.components ?? {}) });
     this.paths = Object.keys(document.paths)
       .map((template) => ({

@@ -3,7 +3,8 @@ import { Trimmed } from '../../users/dto/fields';
 
 export class LoginDto {
   /**
-   * Matched case-insensitively.
+   * Matched in canonical form: trimmed, NFKC, case-folded (`ADA@example.com`, `ａｄａ@example.com` and
+   * `ada@example.com` are one account).
    * @example "ada@example.com"
    */
   @Trimmed()

@@ -3,7 +3,7 @@ import { Trimmed } from '../../users/dto/fields';
 
 export class RegisterDto {
   /**
-   * Unique case-insensitively; stored as given (trimmed). At most 254 characters.
+   * Unique in canonical form (trimmed, NFKC, case-folded); shown as given (trimmed). At most 254 characters.
    * @example "ada@example.com"
    */
   @Trimmed()

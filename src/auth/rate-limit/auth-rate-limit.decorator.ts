@@ -1,12 +1,27 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
+import { LoginFailureLimitInterceptor } from './login-failure-limit.interceptor';
 import { GENERAL_THROTTLER } from './rate-limit-keys';
 
 export const AUTH_RATE_LIMITED = 'taskwright:authRateLimited';
 
 /**
- * Puts a credential route (login, register, refresh, password change) under the strict limits,
- * per IP and per account (AUTH_RATE_LIMIT_*), instead of the general one.
+ * Which strict limits a credential route gets (AUTH_RATE_LIMIT_MAX per AUTH_RATE_LIMIT_TTL_MS
+ * unless said otherwise):
+ * - `login`: FAILED logins only, per account (canonical email) and per address
+ *   (AUTH_LOGIN_IP_FAILURE_MAX): a success spends nothing, so thousands of people behind one
+ *   carrier address can log in, while guessing one account's password stays blocked.
+ * - `register`: per email, and per address with its own, larger budget (AUTH_REGISTER_IP_MAX).
+ * - `refresh`: per session only. A refresh token cannot be guessed, so an address is never
+ *   limited; a malformed token is refused before it costs anything.
+ * - `password`: per user (the caller of a password change).
  */
-export const AuthRateLimit = (): MethodDecorator =>
-  applyDecorators(SetMetadata(AUTH_RATE_LIMITED, true), SkipThrottle({ [GENERAL_THROTTLER]: true }));
+export type AuthRateLimitKind = 'login' | 'register' | 'refresh' | 'password';
+
+/** Puts a credential route under its strict limits instead of the general one. */
+export const AuthRateLimit = (kind: AuthRateLimitKind): MethodDecorator =>
+  applyDecorators(
+    SetMetadata(AUTH_RATE_LIMITED, kind),
+    SkipThrottle({ [GENERAL_THROTTLER]: true }),
+    ...(kind === 'login' ? [UseInterceptors(LoginFailureLimitInterceptor)] : []),
+  );

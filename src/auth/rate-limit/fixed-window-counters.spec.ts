@@ -27,6 +27,18 @@ describe('FixedWindowCounters (the in-process twin of the Redis rate-limit scrip
     expect(counters.hit('k', 60_000, 2, 30_000)).toEqual([1, 60_000, 0]);
   });
 
+  it('tells how long a key stays blocked without counting a hit', () => {
+    expect(counters.blockedMs('k')).toBe(0);
+    counters.hit('k', 60_000, 1, 30_000);
+    expect(counters.blockedMs('k')).toBe(0);
+    counters.hit('k', 60_000, 1, 30_000);
+    now += 10_000;
+    expect(counters.blockedMs('k')).toBe(20_000);
+    expect(counters.blockedMs('k')).toBe(20_000);
+    now += 20_000;
+    expect(counters.blockedMs('k')).toBe(0);
+  });
+
   it('keeps keys apart', () => {
     counters.hit('a', 60_000, 1, 60_000);
     expect(counters.hit('a', 60_000, 1, 60_000)[2]).toBe(60_000);

@@ -57,6 +57,13 @@ export class FixedWindowCounters {
     return [entry.hits, entry.until - now, 0];
   }
 
+  /** Ms of block left on `key` (0: not blocked), without counting a hit. */
+  blockedMs(key: string): number {
+    const entry = this.entries.get(key);
+    const left = entry?.blocked ? entry.until - this.now() : 0;
+    return Math.max(0, left);
+  }
+
   stop(): void {
     clearInterval(this.sweeper);
   }

@@ -28,6 +28,9 @@ describe('rate-limit trackers', () => {
     const tracker = (body: unknown) => accountTracker(request({ body }), verify);
     expect(tracker({ email: '  Ada@Example.COM ' })).toBe('email:ada@example.com');
     expect(tracker({ email: 'ada@example.com', password: 'x' })).toBe(tracker({ email: 'ADA@example.com' }));
+    // The canonical form (canonicalEmail), not JavaScript's toLowerCase(): spellings of one account share a key.
+    for (const spelling of ['ＡＤＡ@example.com', 'ada@ｅｘａｍｐｌｅ.com']) expect(tracker({ email: spelling })).toBe(tracker({ email: 'ada@example.com' }));
+    expect(tracker({ email: 'STRAẞE@example.com' })).toBe(tracker({ email: 'strasse@example.com' }));
   });
 
   it('count refreshes per session, password changes per user, and anything else per IP', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { normalizeIp } from '@nestjs/throttler';
 import type { AccessTokenClaims } from '../sessions/access-token.service';
+import { canonicalEmail } from '../../users/canonical-email';
 import { parseRefreshToken } from '../sessions/refresh-token';
 
 /** The named throttlers. `default` is the general limit, so `@SkipThrottle()` (health) skips it. */
@@ -37,18 +38,22 @@ export function clientTracker(request: TrackedRequest, verify: VerifyAccessToken
 
 /**
  * The account a credential request is about, so guessing one account's password from many
- * addresses still hits a limit: the email in the body (lowercased, as accounts are matched), the
+ * addresses still hits a limit: the email in the body (canonicalEmail, as accounts are matched), the
  * session of a refresh token, or the caller of a password change; the IP when there is none.
  * Runs before validation, so the body may hold anything.
  */
 export function accountTracker(request: TrackedRequest, verify: VerifyAccessToken): string {
   const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
-  if (typeof body.email === 'string' && body.email.trim() !== '') return `email:${body.email.trim().toLowerCase()}`;
-  if (typeof body.refreshToken === 'string') {
-    const parsed = parseRefreshToken(body.refreshToken);
-    if (parsed) return `session:${parsed.sessionId}`;
-  }
+  if (typeof body.email === 'string' && body.email.trim() !== '') return `email:${canonicalEmail(body.email)}`;
+  const sessionId = refreshSessionOf(request);
+  if (sessionId !== undefined) return `session:${sessionId}`;
   return clientTracker(request, verify);
+}
+
+/** The session a refresh request names, if its token is well formed. */
+export function refreshSessionOf(request: TrackedRequest): string | undefined {
+  const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+  return typeof body.refreshToken === 'string' ? parseRefreshToken(body.refreshToken)?.sessionId : undefined;
 }
 
 /**

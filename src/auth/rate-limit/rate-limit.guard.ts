@@ -1,6 +1,7 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
-import { ProblemException } from '../../common/problem/problem.exception';
+import { MetricsService } from '../../metrics/metrics.service';
+import { rateLimitedProblem } from './login-failure-limit.interceptor';
 
 /**
  * ThrottlerGuard answering problem+json 429 with `Retry-After`. The stock guard names the header
@@ -8,8 +9,12 @@ import { ProblemException } from '../../common/problem/problem.exception';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  // A property, so the stock guard's constructor (and its injection tokens) stays as it is.
+  @Optional() @Inject(MetricsService) private readonly metrics?: MetricsService;
+
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    const seconds = Math.max(1, detail.timeToBlockExpire);
-    throw new ProblemException(429, 'rate-limited', `Too many requests: retry in ${seconds} s`, undefined, { 'Retry-After': String(seconds) });
+    // Every key starts with its throttler's name (rateLimitKey).
+    this.metrics?.rateLimited(detail.key.slice(0, detail.key.indexOf(':')));
+    throw rateLimitedProblem(detail.timeToBlockExpire);
   }
 }

@@ -2,7 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config';
-import { AUTH_RATE_LIMITED } from './auth-rate-limit.decorator';
+import { AUTH_RATE_LIMITED, type AuthRateLimitKind } from './auth-rate-limit.decorator';
 import {
   accountTracker,
   AUTH_ACCOUNT_THROTTLER,
@@ -11,14 +11,23 @@ import {
   GENERAL_THROTTLER,
   ipTracker,
   rateLimitKey,
+  refreshSessionOf,
   type TrackedRequest,
   type VerifyAccessToken,
 } from './rate-limit-keys';
 
 const reflector = new Reflector();
 
-function isAuthRateLimited(context: ExecutionContext): boolean {
-  return reflector.getAllAndOverride<boolean | undefined>(AUTH_RATE_LIMITED, [context.getHandler(), context.getClass()]) === true;
+function authRateLimitKind(context: ExecutionContext): AuthRateLimitKind | undefined {
+  return reflector.getAllAndOverride<AuthRateLimitKind | undefined>(AUTH_RATE_LIMITED, [context.getHandler(), context.getClass()]);
+}
+
+/** The throttler-counted account budget: every kind but login (whose failures alone count, LoginFailureLimitInterceptor). */
+function skipsAccountLimit(context: ExecutionContext): boolean {
+  const kind = authRateLimitKind(context);
+  if (kind === undefined || kind === 'login') return true;
+  // A malformed refresh token is refused before it reaches the database: nothing to protect.
+  return kind === 'refresh' && refreshSessionOf(context.switchToHttp().getRequest<TrackedRequest>()) === undefined;
 }
 
 /** Each credential route has its own budget: a burst of refreshes does not block logging in. */
@@ -28,7 +37,8 @@ function perRouteKey(context: ExecutionContext, tracker: string, throttlerName: 
 
 /**
  * Three throttlers: the general per-client limit on every route, and on credential routes
- * (`@AuthRateLimit()`) a strict limit per IP and another per account.
+ * (`@AuthRateLimit(kind)`) a per-address limit on registration and a strict per-account limit
+ * (email, session, user). Failed logins are counted by LoginFailureLimitInterceptor instead.
  */
 export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStorage, verify: VerifyAccessToken): ThrottlerModuleOptions {
   return {
@@ -45,8 +55,8 @@ export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStor
       {
         name: AUTH_IP_THROTTLER,
         ttl: config.authRateLimitTtlMs,
-        limit: config.authRateLimitMax,
-        skipIf: (context) => !isAuthRateLimited(context),
+        limit: config.authRegisterIpMax,
+        skipIf: (context) => authRateLimitKind(context) !== 'register',
         getTracker: (request) => ipTracker(request as TrackedRequest),
         generateKey: perRouteKey,
         setHeaders: false,
@@ -55,7 +65,7 @@ export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStor
         name: AUTH_ACCOUNT_THROTTLER,
         ttl: config.authRateLimitTtlMs,
         limit: config.authRateLimitMax,
-        skipIf: (context) => !isAuthRateLimited(context),
+        skipIf: skipsAccountLimit,
         getTracker: (request) => accountTracker(request as TrackedRequest, verify),
         generateKey: perRouteKey,
         setHeaders: false,

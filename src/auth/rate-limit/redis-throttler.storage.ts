@@ -88,6 +88,24 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
     }
   }
 
+  /**
+   * Ms of block left on `key` (0: not blocked), without counting a hit: the check before a login,
+   * whose failures alone are counted (increment). Same key and fallback as `increment`.
+   */
+  async blockedMs(key: string): Promise<number> {
+    if (!this.redis.available) return this.local.blockedMs(key);
+    const blockKey = `${this.config.redisKeyPrefix}rate:${key}:blocked`;
+    try {
+      return Math.max(0, await this.redis.call((client) => client.pTTL(blockKey)));
+    } catch (error) {
+      if (Date.now() - this.lastWarnAt > 10_000) {
+        this.lastWarnAt = Date.now();
+        this.logger.warn(`rate limiting in memory, redis failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return this.local.blockedMs(key);
+    }
+  }
+
   onApplicationShutdown(): void {
     this.local.stop();
   }

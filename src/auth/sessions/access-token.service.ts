@@ -19,10 +19,15 @@ export interface AccessTokenClaims {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Narrows a verified payload to our claims; a token signed with our secret but shaped otherwise is refused. */
+/**
+ * Narrows a verified payload to our claims; a token signed with our secret but shaped otherwise is
+ * refused. jsonwebtoken checks `exp` only when it is present, so a token without one (it would
+ * never expire) is refused here.
+ */
 export function toAccessTokenClaims(payload: unknown): AccessTokenClaims | undefined {
   if (typeof payload !== 'object' || payload === null) return undefined;
-  const { sub, role, sid } = payload as Record<string, unknown>;
+  const { sub, role, sid, exp } = payload as Record<string, unknown>;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined;
   if (typeof sub !== 'string' || !UUID.test(sub)) return undefined;
   if (typeof sid !== 'string' || !UUID.test(sid)) return undefined;
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return undefined;

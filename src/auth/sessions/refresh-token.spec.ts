@@ -40,20 +40,25 @@ describe('refresh tokens', () => {
 });
 
 describe('classifyFailedRotation', () => {
-  const live = { exists: true, revoked: false, current: true, expired: false };
+  const live = { exists: true, revoked: false, current: false, spent: false, expired: false };
 
-  it('calls a non-current token of a live session a reuse (the family gets revoked)', () => {
-    expect(classifyFailedRotation({ ...live, current: false })).toBe('token-reused');
-    expect(classifyFailedRotation({ ...live, current: false, expired: true })).toBe('token-reused');
+  it('calls a spent secret of a live session a reuse (the family gets revoked)', () => {
+    expect(classifyFailedRotation({ ...live, spent: true })).toBe('token-reused');
   });
 
-  it('never calls anything a reuse once the session has ended', () => {
+  it('calls any other secret merely wrong: knowing the session id is not enough to end a session', () => {
+    expect(classifyFailedRotation(live)).toBe('wrong-secret');
+  });
+
+  it('never calls anything a reuse once the session has ended or expired', () => {
     expect(classifyFailedRotation({ ...live, revoked: true })).toBe('session-ended');
-    expect(classifyFailedRotation({ ...live, revoked: true, current: false })).toBe('session-ended');
+    expect(classifyFailedRotation({ ...live, revoked: true, spent: true })).toBe('session-ended');
+    expect(classifyFailedRotation({ ...live, expired: true, spent: true })).toBe('session-expired');
+    expect(classifyFailedRotation({ ...live, current: true })).toBe('session-ended');
   });
 
   it('tells an expired session and an unknown one apart from theft', () => {
-    expect(classifyFailedRotation({ ...live, expired: true })).toBe('session-expired');
-    expect(classifyFailedRotation({ exists: false, revoked: false, current: false, expired: false })).toBe('unknown-session');
+    expect(classifyFailedRotation({ ...live, current: true, expired: true })).toBe('session-expired');
+    expect(classifyFailedRotation({ ...live, exists: false })).toBe('unknown-session');
   });
 });

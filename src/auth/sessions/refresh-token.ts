@@ -45,19 +45,29 @@ export interface FailedRotationFacts {
   revoked: boolean;
   /** The presented token is the session's current one. */
   current: boolean;
+  /** The presented token was one of the session's, already spent (SPENT_SECRETS_KEPT newest). */
+  spent: boolean;
   expired: boolean;
 }
 
-export type RotationFailure = 'unknown-session' | 'session-ended' | 'token-reused' | 'session-expired';
+export type RotationFailure = 'unknown-session' | 'session-ended' | 'token-reused' | 'session-expired' | 'wrong-secret';
+
+/** How many spent secrets a session remembers; an older one is refused as merely wrong. */
+export const SPENT_SECRETS_KEPT = 64;
 
 /**
- * Why a refresh was refused. A well-formed token for a live session that is not its current token
- * was spent already (or forged by someone who knows the session id): either way the family is
- * compromised and must be revoked. A revoked session stays revoked whatever is presented.
+ * Why a refresh was refused. Only a secret that was once valid for this live session proves a
+ * copy of its tokens is out there (or a lost race between two refreshes of one client): the
+ * family is revoked. Any other secret is a guess by someone who merely knows the session id,
+ * which every access token shows: refused, and the session left alone.
  */
 export function classifyFailedRotation(facts: FailedRotationFacts): RotationFailure {
   if (!facts.exists) return 'unknown-session';
   if (facts.revoked) return 'session-ended';
-  if (!facts.current) return 'token-reused';
-  return 'session-expired';
+  if (facts.expired) return 'session-expired';
+  if (facts.spent) return 'token-reused';
+  // The current secret of a live session whose rotation matched no row: it was rotated (or the
+  // account disabled) between our update and this read.
+  if (facts.current) return 'session-ended';
+  return 'wrong-secret';
 }

@@ -32,6 +32,10 @@ export class Session {
   @Column({ name: 'refresh_token_hash', type: 'bytea', select: false })
   refreshTokenHash: Buffer;
 
+  /** SHA-256 of the last spent secrets, newest first: what tells a reuse from a wrong guess. */
+  @Column({ name: 'spent_refresh_token_hashes', type: 'bytea', array: true, default: () => "'{}'", select: false })
+  spentRefreshTokenHashes: Buffer[];
+
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;
 

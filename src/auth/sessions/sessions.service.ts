@@ -7,7 +7,7 @@ import { AppConfig } from '../../config/app-config';
 import type { AccessTokenClaims } from './access-token.service';
 import { ExpiringMap } from './expiring-map';
 import { queryRows } from './query-rows';
-import { classifyFailedRotation, issueRefreshToken, parseRefreshToken } from './refresh-token';
+import { classifyFailedRotation, issueRefreshToken, parseRefreshToken, SPENT_SECRETS_KEPT } from './refresh-token';
 import { Session, type SessionRevocationReason } from './session.entity';
 import { SessionStateStore } from './session-state.store';
 
@@ -39,6 +39,12 @@ function invalidRefreshToken(detail: string): ProblemException {
 export class SessionsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SessionsService.name);
   private readonly recentlyTouched = new ExpiringMap<true>(100_000);
+  /**
+   * The user of each session this instance read from PostgreSQL. The shared state store says only
+   * "active", not whose: a cached answer is trusted for a token only when its `sub` is the user
+   * known here, else PostgreSQL is asked again.
+   */
+  private readonly sessionOwners = new ExpiringMap<string>(100_000);
   private readonly pendingTouches = new Set<Promise<void>>();
 
   constructor(
@@ -79,19 +85,21 @@ export class SessionsService implements BeforeApplicationShutdown {
       this.sessions.manager,
       `UPDATE sessions s
        SET refresh_token_hash = $3, rotation_count = s.rotation_count + 1, last_used_at = now(),
-           expires_at = now() + make_interval(secs => $4)
+           expires_at = now() + make_interval(secs => $4),
+           spent_refresh_token_hashes = (array_prepend(s.refresh_token_hash, s.spent_refresh_token_hashes))[1:$5]
        WHERE s.id = $1 AND s.refresh_token_hash = $2 AND s.revoked_at IS NULL AND s.expires_at > now()
          AND EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND NOT u.disabled)
        RETURNING s.user_id`,
-      [presented.sessionId, presented.hash, next.hash, this.config.refreshTtlSeconds],
+      [presented.sessionId, presented.hash, next.hash, this.config.refreshTtlSeconds, SPENT_SECRETS_KEPT],
     );
     const userId = rotated[0]?.user_id;
     if (userId !== undefined) return { sessionId: presented.sessionId, userId, refreshToken: next.token };
 
-    const [facts] = await queryRows<{ user_id: string; revoked: boolean; current: boolean; expired: boolean }>(
+    const [facts] = await queryRows<{ user_id: string; revoked: boolean; current: boolean; spent: boolean; expired: boolean }>(
       this.sessions.manager,
       `SELECT s.user_id, (s.revoked_at IS NOT NULL OR u.disabled) AS revoked,
-              s.refresh_token_hash = $2 AS current, s.expires_at <= now() AS expired
+              s.refresh_token_hash = $2 AS current, $2 = ANY (s.spent_refresh_token_hashes) AS spent,
+              s.expires_at <= now() AS expired
        FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.id = $1`,
       [presented.sessionId, presented.hash],
@@ -100,6 +108,7 @@ export class SessionsService implements BeforeApplicationShutdown {
       exists: facts !== undefined,
       revoked: facts?.revoked ?? false,
       current: facts?.current ?? false,
+      spent: facts?.spent ?? false,
       expired: facts?.expired ?? false,
     });
     switch (failure) {
@@ -117,6 +126,7 @@ export class SessionsService implements BeforeApplicationShutdown {
       case 'session-ended':
         throw invalidRefreshToken('The session has ended; log in again');
       case 'unknown-session':
+      case 'wrong-secret':
         throw invalidRefreshToken('The refresh token is not valid');
     }
   }
@@ -129,8 +139,12 @@ export class SessionsService implements BeforeApplicationShutdown {
     const known = await this.state.get(claims.sid);
     if (known === 'revoked') return false;
     if (known === 'active') {
-      this.touch(claims.sid);
-      return true;
+      const owner = this.sessionOwners.get(claims.sid);
+      if (owner !== undefined && owner !== claims.sub) return false;
+      if (owner === claims.sub) {
+        this.touch(claims.sid);
+        return true;
+      }
     }
     const [row] = await queryRows<{ user_id: string; active: boolean; remaining_seconds: number }>(
       this.sessions.manager,
@@ -147,6 +161,7 @@ export class SessionsService implements BeforeApplicationShutdown {
     // Only a token signed with our secret can name another user's session: refuse it, but do not
     // let it poison the cached answer for the session's owner.
     if (row.user_id !== claims.sub) return false;
+    this.sessionOwners.set(claims.sid, row.user_id, this.config.refreshTtlSeconds * 1000);
     await this.state.remember(claims.sid, 'active', row.remaining_seconds);
     this.touch(claims.sid);
     return true;

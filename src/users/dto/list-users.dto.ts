@@ -26,7 +26,8 @@ export class ListUsersQueryDto {
   cursor?: string;
 
   /**
-   * Case-insensitive prefix of the email: `ada` matches `Ada@example.com` and `adam@example.org`;
+   * Prefix of the email, compared in canonical form (trimmed, NFKC, case-folded): `ada` matches
+   * `Ada@example.com` and `adam@example.org`;
    * a whole address matches that account (and any longer address starting with it).
    */
   @ApiPropertyOptional({ example: 'ada@' })

@@ -7,8 +7,11 @@ export class UserDto {
   @ApiProperty({ format: 'uuid', example: '019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f70' })
   id: string;
 
-  /** As registered (trimmed); unique case-insensitively. */
-  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  /**
+   * As registered (trimmed); unique in canonical form (NFKC, case-folded). Internationalized
+   * addresses are accepted, hence `idn-email`.
+   */
+  @ApiProperty({ format: 'idn-email', example: 'ada@example.com' })
   email: string;
 
   @ApiProperty({ example: 'Ada Lovelace' })
