@@ -150,6 +150,21 @@ describe('PostgreSQL outage (e2e)', () => {
     await expectRecovery();
   });
 
+  it('hands out no connection that went dead in a short partition that one request noticed', async () => {
+    // Several pooled connections, idle when the network breaks.
+    const warm = await Promise.all(
+      Array.from({ length: 8 }, () => t.api.post('/v1/tasks', { title: 'warming the pool' }, { token: user.accessToken })),
+    );
+    expect(warm.map((r) => r.status)).toEqual(Array.from({ length: 8 }, () => 201));
+    proxy.blackhole();
+    expectUnavailableOrCached([await timed('create', () => t.api.post('/v1/tasks', { title: 'during' }, { token: user.accessToken }))]);
+    proxy.up();
+    for (let i = 0; i < 8; i++) {
+      const created = await t.api.post('/v1/tasks', { title: 'after' }, { token: user.accessToken });
+      expect(`write ${i} after the restore: ${created.status}`).toBe(`write ${i} after the restore: 201`);
+    }
+  });
+
   it('answers 503, not 500, when the database refuses connections, and recovers after it', async () => {
     proxy.down();
     for (let i = 0; i < 3; i++) {
