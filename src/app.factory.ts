@@ -10,6 +10,7 @@ import { fastifyTrustProxy } from './common/http/trust-proxy';
 import { buildOpenApiDocument, serveOpenApi } from './common/openapi/openapi';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
+import { runPendingMigrations } from './database/database';
 import { MetricsService } from './metrics/metrics.service';
 
 /**
@@ -18,6 +19,7 @@ import { MetricsService } from './metrics/metrics.service';
  */
 export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
   const { config, logger } = options;
+  await runPendingMigrations(config, options.databaseUrl);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(config.trustProxy),

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { type AppConfig, ConfigValidationError, loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
-import { dataSourceOptions, resolveDatabase } from '../database/database';
+import { dataSourceOptions, resolveDatabase, runPendingMigrations } from '../database/database';
 import { RedisModule } from '../redis/redis.module';
 import { BOOTSTRAP_ADMIN_NAME } from '../users/admin-bootstrap';
 import { UsersModule } from '../users/users.module';
@@ -70,6 +70,7 @@ export async function createAdmin(account: CreateAdminArguments, config: AppConf
   const log = { info: (message: string) => console.error(message), warn: (message: string) => console.error(message) };
   const database = await resolveDatabase(config, log);
   try {
+    await runPendingMigrations(config, database.url);
     const context = await NestFactory.createApplicationContext(CreateAdminModule.register(config, database.url), { logger: ['error', 'warn'] });
     try {
       return await context.get(UsersService).ensureAdmin(account);

@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const database = await resolveDatabase(config, { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`${m}\n`) });
-  const dataSource = new DataSource({ ...dataSourceOptions(config, database.url, { deadlines: false }), migrationsRun: false, logging: ['error'] });
+  const dataSource = new DataSource({ ...dataSourceOptions(config, database.url, { deadlines: false }), logging: ['error'] });
   try {
     await dataSource.initialize();
     await seed(dataSource, config, args);

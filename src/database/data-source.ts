@@ -14,7 +14,7 @@ async function createCliDataSource(): Promise<DataSource> {
   const config = loadConfig();
   const log = { info: (m: string) => console.error(m), warn: (m: string) => console.error(m) };
   const database = await resolveDatabase(config, log);
-  const dataSource = new DataSource({ ...dataSourceOptions(config, database.url, { deadlines: false }), migrationsRun: false });
+  const dataSource = new DataSource(dataSourceOptions(config, database.url, { deadlines: false }));
   const destroy = dataSource.destroy.bind(dataSource);
   dataSource.destroy = async () => {
     await destroy();

@@ -1,5 +1,5 @@
 import { Logger as NestLogger } from '@nestjs/common';
-import type { DataSourceOptions, Logger as TypeOrmLogger } from 'typeorm';
+import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { migrations } from '../../migrations';
 import { createDeadlineClientClass } from './deadline-client';
@@ -29,8 +29,10 @@ export async function resolveDatabase(config: AppConfig, log: EmbeddedPostgresLo
 }
 
 /**
- * `deadlines: false` is for batch commands (migrations, seeding) whose statements may rightly run
- * longer than a request should wait; they keep the connect timeout and keepalive.
+ * `deadlines: false` is for batch work (migrations, seeding) whose statements may rightly run
+ * longer than a request should wait: no client-side query deadline and no server-side statement
+ * timeout; they keep the connect timeout and keepalive. Migrations never run on the request pool
+ * (see runPendingMigrations).
  */
 export function dataSourceOptions(config: AppConfig, url: string, { deadlines = true }: { deadlines?: boolean } = {}): DataSourceOptions {
   return {
@@ -38,7 +40,7 @@ export function dataSourceOptions(config: AppConfig, url: string, { deadlines = 
     url,
     entities,
     migrations,
-    migrationsRun: config.migrationsRun,
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
     logger: new QueryErrorLogger(),
@@ -52,13 +54,28 @@ export function dataSourceOptions(config: AppConfig, url: string, { deadlines = 
       // Lets the kernel notice a peer that vanished (host gone, NAT state lost) on idle connections.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10000,
-      statement_timeout: config.databaseStatementTimeoutMs,
+      ...(deadlines ? { statement_timeout: config.databaseStatementTimeoutMs } : {}),
       // The client-side deadline: a server that does not answer at all (partition, stopped process)
       // is never caught by statement_timeout, which the server itself enforces.
       ...(deadlines ? { query_timeout: config.databaseQueryTimeoutMs, Client: createDeadlineClientClass() } : {}),
       application_name: 'taskwright',
     },
   };
+}
+
+/**
+ * Applies pending migrations when MIGRATIONS_RUN says so, on a connection of their own without the
+ * request deadlines: building an index on a large table may take minutes, a request may not.
+ */
+export async function runPendingMigrations(config: AppConfig, url: string): Promise<void> {
+  if (!config.migrationsRun) return;
+  const dataSource = new DataSource(dataSourceOptions(config, url, { deadlines: false }));
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 /**
