@@ -1,3 +1,4 @@
+import { RedisService } from '../src/redis/redis.service';
 import { loginUser, registerUser, uniqueEmail } from './helpers/auth';
 import { TcpProxy } from './helpers/tcp-proxy';
 import type { ApiResponse } from './helpers/test-app';
@@ -62,7 +63,7 @@ describeWithRedis('a Redis partition (e2e, needs TEST_REDIS_URL)', () => {
     const shared = {
       AUTH_RATE_LIMIT_MAX: '5',
       RATE_LIMIT_MAX: '100000',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '1',
       REDIS_KEY_PREFIX: `tw-partition-${Date.now().toString(36)}:`,
     };
     a = await startTestApp({ ...shared, REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
@@ -205,5 +206,30 @@ describeWithRedis('revocation across instances while one cannot reach Redis (e2e
     expect((await b.api.get('/v1/users/me', { token: fourth.accessToken })).status).toBe(200);
     expect((await a.api.post('/v1/auth/logout', undefined, { token: fourth.accessToken })).status).toBe(204);
     expect((await b.api.get('/v1/users/me', { token: fourth.accessToken })).status).toBe(401);
+  });
+});
+
+describeWithRedis('shutting down during a Redis partition (e2e, needs TEST_REDIS_URL)', () => {
+  it('closes at once instead of waiting for replies that never come', async () => {
+    const proxy = redisProxy();
+    await proxy.start();
+    const t = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    let closing: Promise<void> | undefined;
+    try {
+      const user = await registerUser(t.api);
+      await t.api.get('/v1/tasks', { token: user.accessToken }); // a cache entry, so the store is in use
+      proxy.blackhole();
+      // A read during the partition leaves a command without a reply on the held connection.
+      expect((await within(ANSWER_WITHIN_MS, 'GET /v1/tasks', t.api.get('/v1/tasks?limit=5', { token: user.accessToken }))).status).toBe(200);
+      // Closing used to wait for that reply (the cache store's QUIT) for as long as the partition lasted.
+      closing = t.close();
+      await within(ANSWER_WITHIN_MS, 'app.close()', closing);
+    } finally {
+      // On failure, end the connection the close waits on, so the suite can still exit.
+      const client = t.app.get(RedisService).client;
+      if (client?.isOpen) client.destroy();
+      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      await proxy.stop();
+    }
   });
 });

@@ -49,4 +49,10 @@ export class GuardedKeyvRedis extends KeyvRedis<string> {
   override clear(): Promise<void> {
     return this.redis.call(() => super.clear());
   }
+
+  /**
+   * The cache module disconnects its stores on shutdown; the client is RedisService's, which
+   * destroys it last. Closing it here would wait for every pending reply, forever during a partition.
+   */
+  override async disconnect(): Promise<void> {}
 }
