@@ -65,6 +65,16 @@ describe('rate limits (e2e)', () => {
       expect((await login(uniqueEmail('ip'), '10.0.1.2')).status).toBe(401);
     });
 
+    it('lets no more guesses through in parallel than in sequence (each attempt reserves its budget first)', async () => {
+      const [target] = await accounts(1);
+      const email = target?.email ?? '';
+      const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => login(email, `10.2.${i}.1`).then((r) => r.status)));
+      // Budget 3 per account: three wrong passwords are checked, every other attempt is refused.
+      expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(9);
+      expectRateLimited(await login(email, '10.2.99.1', target?.password), 60);
+    });
+
     it('blocks guesses against one account from many addresses and spellings, the same whether or not it exists', async () => {
       const [existing] = await accounts(1);
       for (const email of [existing?.email ?? '', uniqueEmail('nobody')]) {

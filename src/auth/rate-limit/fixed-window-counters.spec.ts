@@ -27,16 +27,21 @@ describe('FixedWindowCounters (the in-process twin of the Redis rate-limit scrip
     expect(counters.hit('k', 60_000, 2, 30_000)).toEqual([1, 60_000, 0]);
   });
 
-  it('tells how long a key stays blocked without counting a hit', () => {
-    expect(counters.blockedMs('k')).toBe(0);
-    counters.hit('k', 60_000, 1, 30_000);
-    expect(counters.blockedMs('k')).toBe(0);
-    counters.hit('k', 60_000, 1, 30_000);
-    now += 10_000;
-    expect(counters.blockedMs('k')).toBe(20_000);
-    expect(counters.blockedMs('k')).toBe(20_000);
-    now += 20_000;
-    expect(counters.blockedMs('k')).toBe(0);
+  it('gives back a hit of the current window, never below zero, and never shortens a block', () => {
+    counters.hit('k', 60_000, 2, 30_000);
+    counters.hit('k', 60_000, 2, 30_000);
+    counters.refund('k');
+    expect(counters.hit('k', 60_000, 2, 30_000)).toEqual([2, 60_000, 0]);
+    counters.refund('k');
+    counters.refund('k');
+    counters.refund('k');
+    expect(counters.hit('k', 60_000, 2, 30_000)).toEqual([1, 60_000, 0]);
+    counters.hit('k', 60_000, 2, 30_000);
+    expect(counters.hit('k', 60_000, 2, 30_000)[2]).toBe(30_000);
+    counters.refund('k');
+    expect(counters.hit('k', 60_000, 2, 30_000)).toEqual([3, 30_000, 30_000]);
+    counters.refund('absent');
+    expect(counters.hit('absent', 60_000, 2, 30_000)).toEqual([1, 60_000, 0]);
   });
 
   it('keeps keys apart', () => {

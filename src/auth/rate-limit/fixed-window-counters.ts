@@ -57,11 +57,14 @@ export class FixedWindowCounters {
     return [entry.hits, entry.until - now, 0];
   }
 
-  /** Ms of block left on `key` (0: not blocked), without counting a hit. */
-  blockedMs(key: string): number {
+  /**
+   * Gives back one hit of the current window (a reserved attempt that turned out not to count);
+   * a block, once started, stays.
+   */
+  refund(key: string): void {
     const entry = this.entries.get(key);
-    const left = entry?.blocked ? entry.until - this.now() : 0;
-    return Math.max(0, left);
+    if (entry === undefined || entry.blocked || entry.until <= this.now() || entry.hits === 0) return;
+    entry.hits -= 1;
   }
 
   stop(): void {

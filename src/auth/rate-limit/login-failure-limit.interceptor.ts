@@ -1,5 +1,5 @@
 import { type CallHandler, type ExecutionContext, HttpException, Injectable, type NestInterceptor } from '@nestjs/common';
-import { catchError, type Observable } from 'rxjs';
+import { catchError, mergeMap, type Observable } from 'rxjs';
 import { ProblemException } from '../../common/problem/problem.exception';
 import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -22,11 +22,12 @@ export function rateLimitedProblem(seconds: number): ProblemException {
 }
 
 /**
- * Counts failed logins, per account (the canonical email, whether or not such an account exists,
- * so a 429 tells nothing) and per address; a success costs nothing. Before the password is
- * checked, a request whose account or address is blocked is refused with 429 + Retry-After. The
- * failure that uses up a budget starts a block as long as the window (the counters' semantics,
- * shared by every instance through Redis), so a budget of N allows N wrong passwords a window.
+ * Limits failed logins, per account (the canonical email, whether or not such an account exists,
+ * so a 429 tells nothing) and per address; a success costs nothing. Each attempt reserves a hit
+ * of both budgets before the password is checked, so parallel guesses cannot all pass a check made
+ * before any of them failed; a 401 keeps its hits, anything else gives them back. The attempt past
+ * a budget is refused with 429 + Retry-After and starts a block as long as the window (the
+ * counters' semantics, shared by every instance through Redis): N wrong passwords a window.
  */
 @Injectable()
 export class LoginFailureLimitInterceptor implements NestInterceptor {
@@ -38,21 +39,28 @@ export class LoginFailureLimitInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const budgets = this.budgets(context.switchToHttp().getRequest<TrackedRequest>());
-    const blocks = await Promise.all(budgets.map((budget) => this.storage.blockedMs(budget.key)));
-    const longest = Math.max(0, ...blocks);
-    if (longest > 0) {
-      const index = blocks.indexOf(longest);
-      this.metrics.rateLimited(budgets[index]?.name ?? LOGIN_ACCOUNT_LIMIT);
-      throw rateLimitedProblem(longest / 1000);
+    const ttl = this.config.authRateLimitTtlMs;
+    const records = await Promise.all(budgets.map((budget) => this.storage.increment(budget.key, ttl, budget.limit, ttl)));
+    const refused = records.findIndex((record) => record.isBlocked);
+    if (refused >= 0) {
+      // The budgets that still had room counted an attempt that never checked a password.
+      await this.refund(budgets.filter((_, index) => !records[index]?.isBlocked));
+      this.metrics.rateLimited(budgets[refused]?.name ?? LOGIN_ACCOUNT_LIMIT);
+      throw rateLimitedProblem(Math.max(...records.map((record) => record.timeToBlockExpire)));
     }
     return next.handle().pipe(
+      // A success gives its hits back before the answer leaves, so the next attempt sees the budget.
+      mergeMap(async (body: unknown) => {
+        await this.refund(budgets);
+        return body;
+      }),
       catchError(async (error: unknown) => {
         const status = error instanceof HttpException ? error.getStatus() : undefined;
         if (status === 401) {
           this.metrics.loginFailed('invalid_credentials');
-          await this.countFailure(budgets);
-        } else if (status === 403) {
-          this.metrics.loginFailed('account_disabled');
+        } else {
+          if (status === 403) this.metrics.loginFailed('account_disabled');
+          await this.refund(budgets);
         }
         throw error;
       }),
@@ -68,9 +76,7 @@ export class LoginFailureLimitInterceptor implements NestInterceptor {
     return budgets;
   }
 
-  /** The counters block at the hit past their limit: passing limit - 1 blocks at the N-th failure. */
-  private async countFailure(budgets: Budget[]): Promise<void> {
-    const ttl = this.config.authRateLimitTtlMs;
-    await Promise.all(budgets.map((budget) => this.storage.increment(budget.key, ttl, budget.limit - 1, ttl)));
+  private async refund(budgets: Budget[]): Promise<void> {
+    await Promise.all(budgets.map((budget) => this.storage.refund(budget.key)));
   }
 }

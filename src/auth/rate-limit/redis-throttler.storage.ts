@@ -34,6 +34,17 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 
 const SCRIPT_SHA1 = createHash('sha1').update(INCREMENT_SCRIPT).digest('hex');
 
+/** One hit given back, never below zero, and only while the window lives (KEYS: hits). */
+export const REFUND_SCRIPT = `
+local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
+if hits > 0 then
+  return redis.call('DECR', KEYS[1])
+end
+return 0
+`;
+
+const REFUND_SHA1 = createHash('sha1').update(REFUND_SCRIPT).digest('hex');
+
 /** Turns the script's reply into what ThrottlerGuard expects (times in whole seconds). */
 export function toThrottlerRecord(reply: unknown): ThrottlerStorageRecord {
   if (!Array.isArray(reply) || reply.length !== 3 || !reply.every((n) => typeof n === 'number')) {
@@ -80,33 +91,39 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
       }
       return toThrottlerRecord(reply);
     } catch (error) {
-      if (Date.now() - this.lastWarnAt > 10_000) {
-        this.lastWarnAt = Date.now();
-        this.logger.warn(`rate limiting in memory, redis failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
+      this.warn(error);
       return toThrottlerRecord(this.local.hit(key, ttl, limit, blockDuration));
     }
   }
 
   /**
-   * Ms of block left on `key` (0: not blocked), without counting a hit: the check before a login,
-   * whose failures alone are counted (increment). Same key and fallback as `increment`.
+   * Gives back one hit of `key`'s current window (see FixedWindowCounters.refund): the script
+   * deleted the hits key when it started a block, so a block is never shortened. Same fallback as
+   * `increment`.
    */
-  async blockedMs(key: string): Promise<number> {
-    if (!this.redis.available) return this.local.blockedMs(key);
-    const blockKey = `${this.config.redisKeyPrefix}rate:${key}:blocked`;
+  async refund(key: string): Promise<void> {
+    if (!this.redis.available) return this.local.refund(key);
+    const options = { keys: [`${this.config.redisKeyPrefix}rate:${key}`], arguments: [] };
     try {
-      return Math.max(0, await this.redis.call((client) => client.pTTL(blockKey)));
-    } catch (error) {
-      if (Date.now() - this.lastWarnAt > 10_000) {
-        this.lastWarnAt = Date.now();
-        this.logger.warn(`rate limiting in memory, redis failed: ${error instanceof Error ? error.message : String(error)}`);
+      try {
+        await this.redis.call((client) => client.evalSha(REFUND_SHA1, options));
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        await this.redis.call((client) => client.eval(REFUND_SCRIPT, options));
       }
-      return this.local.blockedMs(key);
+    } catch (error) {
+      this.warn(error);
+      this.local.refund(key);
     }
   }
 
   onApplicationShutdown(): void {
     this.local.stop();
+  }
+
+  private warn(error: unknown): void {
+    if (Date.now() - this.lastWarnAt <= 10_000) return;
+    this.lastWarnAt = Date.now();
+    this.logger.warn(`rate limiting in memory, redis failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
