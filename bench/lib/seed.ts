@@ -1,5 +1,6 @@
 import * as argon2 from 'argon2';
 import { Client } from 'pg';
+import { canonicalEmail } from '../../src/users/canonical-email';
 import { progress } from './progress';
 import { formatInt } from './util';
 
@@ -209,17 +210,21 @@ async function seed(client: Client, spec: DatasetSpec, like: string, deepEmail: 
   progress.update('seed: hashing the shared password (argon2id, the app settings)');
   const hash = await argon2.hash(BENCH_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
 
+  // The generated addresses are already in canonical form (lower-case ASCII), so each is its own
+  // email_canonical; checked here on the parts, with the app's one canonicalisation function.
+  const sample = `bench-${spec.namespace}-1@${EMAIL_DOMAIN}`;
+  if (canonicalEmail(sample) !== sample) throw new Error(`the bench namespace and domain must be canonical: ${sample}`);
   const ts = `(now() - interval '730 days' + g * interval '1 minute')`;
   await client.query(
-    `INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at)
-     SELECT ${uuidv7Sql(ts)}, 'bench-' || $1::text || '-' || g || '@${EMAIL_DOMAIN}', 'Bench user ' || g, $2, 'user', ${ts}, ${ts}
-     FROM generate_series(1, $3::int) g`,
+    `INSERT INTO users (id, email, email_canonical, name, password_hash, role, created_at, updated_at)
+     SELECT ${uuidv7Sql(ts)}, e.address, e.address, 'Bench user ' || g, $2, 'user', ${ts}, ${ts}
+     FROM generate_series(1, $3::int) g, LATERAL (SELECT 'bench-' || $1::text || '-' || g || '@${EMAIL_DOMAIN}' AS address) e`,
     [spec.namespace, hash, spec.users],
   );
   await client.query(
-    `INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at)
-     VALUES (${uuidv7Sql('now()')}, $1, 'Bench deep owner', $2, 'user', now(), now())`,
-    [deepEmail, hash],
+    `INSERT INTO users (id, email, email_canonical, name, password_hash, role, created_at, updated_at)
+     VALUES (${uuidv7Sql('now()')}, $1, $2, 'Bench deep owner', $3, 'user', now(), now())`,
+    [deepEmail, canonicalEmail(deepEmail), hash],
   );
 
   let harmonic = 0;

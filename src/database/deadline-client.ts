@@ -31,7 +31,6 @@ export function createDeadlineClientClass(): typeof Client {
       // Only connected clients are candidates for eviction: one still connecting has its own deadline.
       this.once('connect', () => live.add(this));
       this.once('end', () => live.delete(this));
-      const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
       Object.defineProperty(this, 'query', {
         value: (...args: unknown[]): unknown => {
           const last = args[args.length - 1];
@@ -42,6 +41,9 @@ export function createDeadlineClientClass(): typeof Client {
               callback(error, result);
             };
           }
+          // Looked up on each call, not once: instrumentation (APM agents, the benchmark's SQL
+          // capture) patches Client.prototype.query after pooled clients exist.
+          const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
           const result = query.apply(this, args);
           if (result instanceof Promise) result.catch((error: unknown) => this.onQueryError(error));
           return result;
