@@ -13,7 +13,8 @@ const QUERY_TIMEOUT_MS = 1500;
 const CONNECT_TIMEOUT_MS = 1000;
 /** Far below the partition (so a hang shows), far above the deadlines (so a loaded machine passes). */
 const ANSWER_WITHIN_MS = 6000;
-const PARTITION_MS = 10_000;
+/** TEST_DB_PARTITION_MS=30000 reproduces the 30-second partition. */
+const PARTITION_MS = Number(process.env.TEST_DB_PARTITION_MS ?? 10_000);
 
 interface Timed {
   name: string;
