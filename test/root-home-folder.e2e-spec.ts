@@ -14,12 +14,11 @@ const isRoot = process.getuid?.() === 0;
  * is mode 700), with no DATABASE_URL: the embedded PostgreSQL, which runs as `postgres`, must still
  * initialise and start, because neither its data nor its binaries may stay under that folder.
  */
-describe('the embedded PostgreSQL from a clone in root’s home folder (e2e)', () => {
-  if (!isRoot) {
-    it.skip('skipped: this case only exists when running as root (PostgreSQL then runs as the postgres user)', () => undefined);
-    process.stdout.write('root-home-folder.e2e-spec: skipped, not running as root\n');
-    return;
-  }
+/** The case exists only for root: PostgreSQL then runs as the `postgres` user. */
+const describeAsRoot = isRoot ? describe : describe.skip;
+if (!isRoot) process.stderr.write('root-home-folder spec skipped: it needs root (only then does PostgreSQL run as the postgres user)\n');
+
+describeAsRoot('the embedded PostgreSQL from a clone in root’s home folder (e2e)', () => {
 
   let home: string;
   let server: ServerProcess | undefined;
