@@ -6,18 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { createClient } from '@redis/client';
 import { Client } from 'pg';
 import { PRODUCTION_RUNTIME_ENV } from '../deploy/runtime-env';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { type Account, login, loginAll } from './lib/accounts';
-import { type BenchOptions, parseOptions } from './lib/options';
+import { againstTaskwright, type BenchOptions, parseOptions, versusLabel } from './lib/options';
 import { checkParity } from './lib/parity';
 import { runMicro } from './lib/micro';
+import { runDeadlineMicro } from './lib/micro-deadlines';
 import { analyseProfile } from './lib/profile';
 import { progress } from './lib/progress';
-import { type BenchReport, computeTargets, type ParityFinding, renderConsole, renderMarkdown } from './lib/report';
-import { type ComparisonResult, runComparison, RssSampler } from './lib/runner';
+import { type BenchReport, computeTargets, computeVersusTargets, type ParityFinding, renderConsole, renderMarkdown } from './lib/report';
+import { type ComparisonResult, runComparison, RssSampler, type RunSettings } from './lib/runner';
 import { buildComparisons, checkDeepCursor, deepCursor, type Fleet, type ScenarioContext, TaskPool } from './lib/scenarios';
 import { BENCH_PASSWORD, cleanUpWrites, createdTaskTitle, deepOwnerEmail, ensureDataset, removeSessions, userEmail } from './lib/seed';
 import { type ServerKind, ServerProcess, type ServerSpec, stopAllServers } from './lib/servers';
@@ -69,10 +71,10 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
-function gitCommit(): string {
+function gitCommit(root = ROOT): string {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], { cwd: root, encoding: 'utf8' }).trim() !== '';
     return `${commit}${dirty ? ' + uncommitted changes in src/ or migrations/' : ''}`;
   } catch {
     return 'unknown';
@@ -110,12 +112,31 @@ function serverEnvironment(options: BenchOptions, databaseUrl: string, jwtSecret
 }
 
 /** `-r` preloads of the experiments (bench/experiments/*.ts, compiled next to this file). */
-function experimentArgs(options: BenchOptions): string[] {
-  return options.experiments.flatMap((name) => {
+function experimentArgs(names: string[]): string[] {
+  return names.flatMap((name) => {
     const file = join(BUILD, 'bench', 'experiments', `${name}.js`);
     if (!/^[a-z0-9-]+$/.test(name) || !existsSync(file)) throw new Error(`no such experiment: ${name} (see bench/experiments/)`);
     return ['-r', file];
   });
+}
+
+/** Side B of the scenarios: the bare baseline; or Taskwright with an experiment (`--versus-experiment`; `none`: as it is), or built in another checkout (`--versus-build`). */
+function sideB(options: BenchOptions, env: Record<string, string>, port: number, cache: boolean): ServerProcess {
+  const ttl = cache ? '60000' : '0';
+  const state = cache ? 'cache on' : 'cache off';
+  if (options.versusBuild !== undefined) {
+    const script = resolve(options.versusBuild, 'dist', 'src', 'main.js');
+    if (!existsSync(script)) throw new Error(`--versus-build: no ${script} (run npm run build there)`);
+    const server = spec(cache ? 'ref-cache' : 'ref-nocache', `${versusLabel(options)} (${state})`, 'taskwright', port, { ...env, CACHE_TTL_MS: ttl, ...options.taskwrightEnv }, experimentArgs(options.experiments));
+    return new ServerProcess({ ...server, script });
+  }
+  if (options.versus === undefined) {
+    return new ServerProcess(spec(cache ? 'base-cache' : 'base-nocache', `baseline (${state})`, 'baseline', port, { ...env, CACHE_TTL_MS: ttl }));
+  }
+  const preloads = options.versus === 'none' ? options.experiments : [...options.experiments, options.versus];
+  return new ServerProcess(
+    spec(cache ? 'ref-cache' : 'ref-nocache', `${versusLabel(options)} (${state})`, 'taskwright', port, { ...env, CACHE_TTL_MS: ttl, ...options.taskwrightEnv }, experimentArgs(preloads)),
+  );
 }
 
 function spec(id: string, label: string, kind: ServerKind, port: number, env: Record<string, string>, extraArgs: string[] = []): ServerSpec {
@@ -163,7 +184,7 @@ async function profileScenario(
       kind,
       port,
       { ...env, CACHE_TTL_MS: cacheTtlMs, ...(taskwright ? options.taskwrightEnv : {}) },
-      [...(taskwright ? experimentArgs(options) : []), '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', fileName],
+      [...(taskwright ? experimentArgs(options.experiments) : []), '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', fileName],
     ),
   );
   await server.start();
@@ -203,10 +224,15 @@ async function profileScenario(
 /** Results of runs that are not the plain benchmark (a subset, an experiment) never overwrite latest-*. */
 function outputSuffix(options: BenchOptions): string {
   const experiment = options.experiments.length > 0 || Object.keys(options.taskwrightEnv).length > 0;
-  return `${experiment ? `-experiment${options.experiments.length > 0 ? `-${options.experiments.join('-')}` : ''}` : ''}${options.only !== undefined ? '-partial' : ''}`;
+  return (
+    `${experiment ? `-experiment${options.experiments.length > 0 ? `-${options.experiments.join('-')}` : ''}` : ''}` +
+    `${options.versus === undefined ? '' : `-versus-${options.versus}`}${options.versusBuild === undefined ? '' : `-versus-${basename(options.versusBuild)}`}${options.only !== undefined ? '-partial' : ''}`
+  );
 }
 
-async function micro(): Promise<void> {
+async function micro(options: BenchOptions): Promise<void> {
+  // First, on a small heap: after the others the figures of real I/O calls scatter more.
+  const deadlines = await runDeadlineMicro(options.redisUrl, options.databaseUrl);
   const results = await runMicro();
   const lines = [
     '# Micro-benchmarks behind the profile findings',
@@ -216,16 +242,36 @@ async function micro(): Promise<void> {
     '| Operation | µs per call |',
     '|---|---:|',
     ...results.map((r) => `| ${r.name} | ${formatFixed(r.microsPerOp, 1)} |`),
+    '',
+    '## The dependency deadlines (issue 17), against real servers',
+    '',
+    deadlines.length === 0
+      ? 'Not run: give REDIS_URL and/or BENCH_DATABASE_URL (see bench/lib/micro-deadlines.ts).'
+      : `CPU time of the calling process per call (user + system), ${32} calls in flight, the fastest of alternating batches; Redis ${options.redisUrl === undefined ? 'not given' : new URL(options.redisUrl).host}, PostgreSQL ${options.databaseUrl === undefined ? 'not given' : new URL(options.databaseUrl).host}.`,
+    '',
+    ...(deadlines.length === 0
+      ? []
+      : [
+          '| Call | plain, µs CPU (measured twice: the spread is noise) | with the deadline, µs CPU | difference to the faster plain |',
+          '|---|---:|---:|---:|',
+          ...deadlines.map(
+            (d) =>
+              `| ${d.name} | ${formatFixed(d.plainMicros[0], 2)} / ${formatFixed(d.plainMicros[1], 2)} | ${formatFixed(d.guardedMicros, 2)} | ${formatFixed(d.guardedMicros - Math.min(...d.plainMicros), 2)} |`,
+          ),
+        ]),
   ];
   writeFileSync(join(RESULTS, 'micro.md'), `${lines.join('\n')}\n`);
   process.stdout.write(`${results.map((r) => `${formatFixed(r.microsPerOp, 1).padStart(9)} µs  ${r.name}`).join('\n')}\n`);
+  process.stdout.write(
+    `${deadlines.map((d) => `${d.plainMicros.map((m) => formatFixed(m, 2)).join(' / ').padStart(15)} → ${formatFixed(d.guardedMicros, 2)} µs CPU  ${d.name}`).join('\n')}\n`,
+  );
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   if (options.micro) {
     mkdirSync(RESULTS, { recursive: true });
-    await micro();
+    await micro(options);
     return;
   }
   const startedAt = new Date();
@@ -237,8 +283,10 @@ async function main(): Promise<void> {
 
   let database: Database | undefined;
   let rss: RssSampler | undefined;
+  let redisStats: ReturnType<typeof createClient> | undefined;
   const cleanup = async (): Promise<void> => {
     rss?.stop();
+    redisStats?.destroy();
     await stopAllServers();
     await database?.stop().catch(() => undefined);
   };
@@ -261,13 +309,13 @@ async function main(): Promise<void> {
     const p = options.portBase;
     const fleet: Fleet = {
       twCache: new ServerProcess(
-        spec('tw-cache', 'Taskwright (cache on)', 'taskwright', p, { ...env, CACHE_TTL_MS: '60000', ...options.taskwrightEnv }, experimentArgs(options)),
+        spec('tw-cache', 'Taskwright (cache on)', 'taskwright', p, { ...env, CACHE_TTL_MS: '60000', ...options.taskwrightEnv }, experimentArgs(options.experiments)),
       ),
       twNoCache: new ServerProcess(
-        spec('tw-nocache', 'Taskwright (cache off)', 'taskwright', p + 1, { ...env, CACHE_TTL_MS: '0', ...options.taskwrightEnv }, experimentArgs(options)),
+        spec('tw-nocache', 'Taskwright (cache off)', 'taskwright', p + 1, { ...env, CACHE_TTL_MS: '0', ...options.taskwrightEnv }, experimentArgs(options.experiments)),
       ),
-      baseCache: new ServerProcess(spec('base-cache', 'baseline (cache on)', 'baseline', p + 2, { ...env, CACHE_TTL_MS: '60000' })),
-      baseNoCache: new ServerProcess(spec('base-nocache', 'baseline (cache off)', 'baseline', p + 3, { ...env, CACHE_TTL_MS: '0' })),
+      baseCache: sideB(options, env, p + 2, true),
+      baseNoCache: sideB(options, env, p + 3, false),
     };
     const all = [fleet.twCache, fleet.twNoCache, fleet.baseCache, fleet.baseNoCache];
 
@@ -292,9 +340,10 @@ async function main(): Promise<void> {
     await pool.load(options.tasksPerAccount);
     const sqlFiles = new Map(all.map((s) => [s.spec.id, s.spec.env.BENCH_SQL_CAPTURE_FILE ?? '']));
     progress.update('parity probes');
-    let parity: ParityFinding[];
+    let parity: ParityFinding[] = [];
     try {
-      parity = await checkParity(fleet, accounts, pool, sqlFiles);
+      // Parity compares Taskwright with the baseline; against Taskwright itself there is nothing to compare.
+      if (!againstTaskwright(options)) parity = await checkParity(fleet, accounts, pool, sqlFiles);
     } catch (error) {
       parity = [{ probe: 'parity probes', ok: false, detail: `failed: ${errorMessage(error)}` }];
     }
@@ -311,7 +360,18 @@ async function main(): Promise<void> {
     rss.start();
     const comparisons = buildComparisons(context, cursor);
     const results: ComparisonResult[] = [];
-    const settings = { rounds: options.rounds, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, connections: options.connections };
+    if (options.redisUrl !== undefined) {
+      redisStats = createClient({ url: options.redisUrl });
+      await redisStats.connect();
+    }
+    const stats = redisStats;
+    const settings: RunSettings = {
+      rounds: options.rounds,
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      connections: options.connections,
+      redisCommands: stats && (async () => Number(/total_commands_processed:(\d+)/.exec(await stats.info('stats'))?.[1] ?? Number.NaN)),
+    };
     for (const [index, comparison] of comparisons.entries()) {
       progress.update(`${comparison.id} (${index + 1}/${comparisons.length})`);
       const result = await runComparison(comparison, settings, rss);
@@ -336,7 +396,7 @@ async function main(): Promise<void> {
     await Promise.all(all.map((s) => s.stop()));
 
     const profiles: ProfileOutcome[] = [];
-    if (options.profile) {
+    if (options.profile && !againstTaskwright(options)) {
       for (const [kind, name, ttl, route] of [
         ['taskwright', 'list-cold', '0', 'list'],
         ['taskwright', 'list-warm', '60000', 'list'],
@@ -368,6 +428,12 @@ async function main(): Promise<void> {
         ...(options.experiments.length > 0
           ? { Experiments: `⚠ NOT the code as it is: Taskwright ran with ${options.experiments.map((e) => `bench/experiments/${e}.ts`).join(', ')} preloaded` }
           : {}),
+        ...(options.versusBuild === undefined ? {} : { 'Side B': `${versusLabel(options)}: the build in ${options.versusBuild} (commit ${gitCommit(options.versusBuild)}), not the bare baseline` }),
+        ...(options.versus === undefined
+          ? {}
+          : {
+              'Side B': `${versusLabel(options)}: ${options.versus === 'none' ? 'the same build again (an A/A run: the spread is the noise)' : `the same build with bench/experiments/${options.versus}.ts preloaded`}, not the bare baseline`,
+            }),
       },
       serverSettings: Object.fromEntries(
         Object.entries({ ...env, ...Object.fromEntries(Object.entries(options.taskwrightEnv).map(([k, v]) => [`${k} (Taskwright only, --tw-env)`, v])) })
@@ -381,13 +447,13 @@ async function main(): Promise<void> {
         'Load users': `${accounts.length} logged-in users (ranks 1–${accounts.length}, the biggest owners), ${pool.all.length} of their tasks for GET/PATCH by id`,
       },
       comparisons: results,
-      targets: computeTargets(results),
+      targets: !againstTaskwright(options) ? computeTargets(results) : computeVersusTargets(results, versusLabel(options)),
       parity,
       profiles,
       notes: [
         ...notes,
-        'Both servers share the database, data and tokens; Taskwright and the baseline alternate round by round (A-B, then B-A) so drift on the machine hits both.',
-        "The baseline does not log requests or export metrics; those are Taskwright's own costs and appear in the CPU profiles.",
+        `Both servers share the database, data and tokens; Taskwright and the ${versusLabel(options)} alternate round by round (A-B, then B-A) so drift on the machine hits both.`,
+        ...(!againstTaskwright(options) ? ["The baseline does not log requests or export metrics; those are Taskwright's own costs and appear in the CPU profiles."] : []),
       ],
     };
     const base = join(RESULTS, `latest-${options.mode}${outputSuffix(options)}`);

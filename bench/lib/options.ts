@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { DatasetSpec } from './seed';
 
 export type Mode = 'quick' | 'full';
@@ -33,6 +34,16 @@ export interface BenchOptions {
   taskwrightEnv: Record<string, string>;
   /** Preloads from bench/experiments/ for the Taskwright servers (`--experiment name`): a proposed change, simulated. */
   experiments: string[];
+  /**
+   * `--versus-experiment NAME`: side B of every scenario is Taskwright with bench/experiments/NAME
+   * preloaded instead of the bare baseline (`none`: Taskwright as it is, an A/A run for the noise).
+   */
+  versus: string | undefined;
+  /**
+   * `--versus-build DIR`: side B is the Taskwright built in another checkout (DIR/dist/src/main.js,
+   * from its `npm run build`), e.g. the commit before a change, on the same database and data.
+   */
+  versusBuild: string | undefined;
   /** Only the micro-benchmarks (no servers, no database). */
   micro: boolean;
 }
@@ -58,10 +69,29 @@ const HELP = `npm run bench [-- options]
                         setting out; it is listed in the report
   --experiment NAME     preload bench/experiments/NAME into the Taskwright servers (repeatable):
                         a proposed change simulated without touching src/ (a .ts file there)
+  --versus-experiment NAME
+                        Taskwright against Taskwright with bench/experiments/NAME preloaded, instead
+                        of against the baseline, round by round in one run: what a piece of the code
+                        costs (NAME \`none\`: against itself, the run's noise). No parity, no profiles,
+                        only the scenarios against the baseline
+  --versus-build DIR    Taskwright against the Taskwright built in another checkout DIR (its
+                        dist/src/main.js, from npm run build there): before and after a change in
+                        one run, round by round (same database schema required)
 
 Environment: BENCH_DATABASE_URL or DATABASE_URL (a PostgreSQL server; otherwise an embedded one with
 its data in node_modules/.cache/taskwright-bench/pgdata, on BENCH_PG_PORT, default 54339), REDIS_URL
 (Redis for both servers), BENCH_REDIS_KEY_PREFIX (default taskwright-bench:).`;
+
+/** What the report calls side B of the scenarios. */
+export function versusLabel(options: Pick<BenchOptions, 'versus' | 'versusBuild'>): string {
+  if (options.versusBuild !== undefined) return `Taskwright (${basename(options.versusBuild)})`;
+  return options.versus === undefined ? 'baseline' : options.versus === 'none' ? 'Taskwright (again)' : `Taskwright + ${options.versus}`;
+}
+
+/** Side B is another Taskwright (an experiment or another build), not the bare baseline. */
+export function againstTaskwright(options: Pick<BenchOptions, 'versus' | 'versusBuild'>): boolean {
+  return options.versus !== undefined || options.versusBuild !== undefined;
+}
 
 function readNumber(args: string[], index: number, name: string): number {
   const raw = args[index + 1];
@@ -99,6 +129,8 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv): BenchOptio
     burstListRateFraction: 0.4,
     taskwrightEnv: {},
     experiments: [],
+    versus: undefined,
+    versusBuild: undefined,
     micro: false,
   };
   for (let i = 0; i < args.length; i += 1) {
@@ -158,6 +190,14 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv): BenchOptio
         options.experiments.push(args[i + 1] ?? '');
         i += 1;
         break;
+      case '--versus-experiment':
+        options.versus = args[i + 1] ?? '';
+        i += 1;
+        break;
+      case '--versus-build':
+        options.versusBuild = args[i + 1] ?? '';
+        i += 1;
+        break;
       case '--tw-env': {
         const pair = args[i + 1] ?? '';
         const eq = pair.indexOf('=');
@@ -175,6 +215,7 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv): BenchOptio
         throw new Error(`unknown option ${String(arg)}\n\n${HELP}`);
     }
   }
+  if (options.versus !== undefined && options.versusBuild !== undefined) throw new Error('--versus-experiment and --versus-build exclude each other');
   if (options.portBase === 3000 || options.portBase + 6 >= 65535) throw new Error('--port-base must leave port 3000 alone');
   return options;
 }

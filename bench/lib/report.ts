@@ -90,6 +90,26 @@ export function computeTargets(comparisons: ComparisonResult[]): Target[] {
   return targets;
 }
 
+/**
+ * `--versus-experiment`: Taskwright may be at most `budget` slower than side B in any scenario
+ * (issue 17: the deadlines and the breaker may cost at most 5 % of any scenario's req/s).
+ */
+export function computeVersusTargets(comparisons: ComparisonResult[], other: string, budget = 0.05): Target[] {
+  return comparisons
+    .filter((c) => c.against === 'baseline')
+    .map((c) => ({
+      name: `\`${c.id}\` req/s ≥ ${(1 - budget).toFixed(2)} × ${other}`,
+      measured: `${ratio(c.rpsRatio)} (${formatInt(c.sides[0].rps)} vs ${formatInt(c.sides[1].rps)}; rounds ${roundRatios(c)})${c.hasErrors ? ' ⚠ errors' : ''}`,
+      met: c.hasErrors ? undefined : c.rpsRatio >= 1 - budget,
+    }));
+}
+
+/** A/B req/s of each round pair (the spread shows how far the medians can be trusted). */
+function roundRatios(c: ComparisonResult): string {
+  const [a, b] = c.sides;
+  return a.rounds.map((round, i) => formatFixed(round.rps / (b.rounds[i]?.rps ?? Number.NaN), 2)).join(', ');
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`# Taskwright benchmark (${report.mode})`, '');
@@ -101,14 +121,22 @@ export function renderMarkdown(report: BenchReport): string {
 
   const vsBaseline = report.comparisons.filter((c) => c.against === 'baseline');
   if (vsBaseline.length > 0) {
-    lines.push('## Taskwright vs the bare baseline', '');
-    lines.push('Medians over the rounds. Ratio = Taskwright / baseline req/s. CPU = server CPU time per response (less sensitive to a noisy machine than req/s).', '');
-    lines.push('| Scenario | Taskwright req/s | Baseline req/s | Ratio | p50 ms TW / base | p99 ms TW / base | CPU µs/req TW / base | Failed TW / base | Peak RSS MiB TW / base |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|');
+    const other = vsBaseline[0]?.sides[1].label ?? 'baseline';
+    lines.push(other === 'baseline' ? '## Taskwright vs the bare baseline' : `## Taskwright vs ${other}`, '');
+    lines.push(
+      `Medians over the rounds. Ratio = Taskwright / ${other} req/s; rounds = that ratio per round pair. CPU = server CPU time per response (less sensitive to a noisy machine than req/s).`,
+      '',
+    );
+    const redis = vsBaseline.some((c) => c.sides[0].redisCommandsPerRequest !== undefined);
+    lines.push(
+      `| Scenario | Taskwright req/s | ${other} req/s | Ratio | Rounds | p50 ms A / B | p99 ms A / B | CPU µs/req A / B |${redis ? ' Redis cmds/req A / B |' : ''} Failed A / B | Peak RSS MiB A / B |`,
+    );
+    lines.push(`|---|---:|---:|---:|---|---:|---:|---:|${redis ? '---:|' : ''}---|---:|`);
     for (const c of vsBaseline) {
       const [tw, base] = c.sides;
+      const commands = redis ? ` ${formatFixed(tw.redisCommandsPerRequest ?? Number.NaN, 1)} / ${formatFixed(base.redisCommandsPerRequest ?? Number.NaN, 1)} |` : '';
       lines.push(
-        `| ${c.hasErrors ? '⚠ ' : ''}\`${c.id}\` ${c.title} | ${formatInt(tw.rps)} | ${formatInt(base.rps)} | ${ratio(c.rpsRatio)} | ${tw.p50} / ${base.p50} | ${tw.p99} / ${base.p99} | ${formatInt(tw.cpuMicrosPerRequest)} / ${formatInt(base.cpuMicrosPerRequest)} | ${statusSummary(tw)} / ${statusSummary(base)} | ${formatFixed(tw.peakRssMiB, 0)} / ${formatFixed(base.peakRssMiB, 0)} |`,
+        `| ${c.hasErrors ? '⚠ ' : ''}\`${c.id}\` ${c.title} | ${formatInt(tw.rps)} | ${formatInt(base.rps)} | ${ratio(c.rpsRatio)} | ${roundRatios(c)} | ${tw.p50} / ${base.p50} | ${tw.p99} / ${base.p99} | ${formatInt(tw.cpuMicrosPerRequest)} / ${formatInt(base.cpuMicrosPerRequest)} |${commands} ${statusSummary(tw)} / ${statusSummary(base)} | ${formatFixed(tw.peakRssMiB, 0)} / ${formatFixed(base.peakRssMiB, 0)} |`,
       );
     }
     lines.push('');

@@ -83,6 +83,8 @@ export interface SideResult {
   peakRssMiB: number;
   /** Server CPU time (user + system) per expected response, microseconds; median of the rounds. */
   cpuMicrosPerRequest: number;
+  /** Redis commands per expected response (median of the rounds), when the servers use Redis. */
+  redisCommandsPerRequest?: number;
   background?: { rps: number; p50: number; p99: number; statuses: Record<string, number>; unexpected: number; errors: number };
   unexpectedSamples: Record<string, string>;
 }
@@ -105,15 +107,20 @@ export interface ComparisonResult {
 }
 
 export interface RunSettings {
+  /** Redis's total_commands_processed (when the servers use Redis): commands per request per side. */
+  redisCommands?: () => Promise<number>;
   rounds: number;
   durationSeconds: number;
   warmupSeconds: number;
   connections: number;
 }
 
-async function runSide(side: Side, settings: RunSettings, seconds: number, expectedStatuses: number[], rss: RssSampler, label: string): Promise<{ result: LoadResult; cpuMs: number; peakKiB: number; background?: LoadResult }> {
+type SideRun = { result: LoadResult; cpuMs: number; peakKiB: number; redisCommands?: number; background?: LoadResult };
+
+async function runSide(side: Side, settings: RunSettings, seconds: number, expectedStatuses: number[], rss: RssSampler, label: string): Promise<SideRun> {
   await side.beforeRun?.();
   rss.reset(side.server);
+  const commandsBefore = await settings.redisCommands?.();
   const cpuBefore = side.server.cpuMs() ?? Number.NaN;
   const ticker = setInterval(() => progress.update(`${label} (${side.label})`), 1000);
   try {
@@ -137,14 +144,16 @@ async function runSide(side: Side, settings: RunSettings, seconds: number, expec
       : undefined;
     const [result, backgroundResult] = await Promise.all([main, background]);
     const cpuMs = (side.server.cpuMs() ?? Number.NaN) - cpuBefore;
+    const commandsAfter = await settings.redisCommands?.();
     if (!side.server.isRunning) throw new Error(`${side.server.spec.label} died during ${label}:\n${side.server.logTail(20)}`);
-    return { result, cpuMs, peakKiB: rss.window(side.server), background: backgroundResult };
+    const redisCommands = commandsBefore === undefined || commandsAfter === undefined ? undefined : commandsAfter - commandsBefore - 1;
+    return { result, cpuMs, peakKiB: rss.window(side.server), redisCommands, background: backgroundResult };
   } finally {
     clearInterval(ticker);
   }
 }
 
-function summarise(side: Side, runs: Array<{ result: LoadResult; cpuMs: number; peakKiB: number; background?: LoadResult }>): SideResult {
+function summarise(side: Side, runs: SideRun[]): SideResult {
   const rounds = runs.map((r) => r.result);
   const statuses: Record<string, number> = {};
   const unexpectedSamples: Record<string, string> = {};
@@ -169,6 +178,9 @@ function summarise(side: Side, runs: Array<{ result: LoadResult; cpuMs: number; 
     errors: sum(rounds.map((r) => r.errors)),
     peakRssMiB: max(runs.map((r) => r.peakKiB)) / 1024,
     cpuMicrosPerRequest: median(runs.map((r) => (r.cpuMs * 1000) / Math.max(1, r.result.responses - r.result.unexpected))),
+    redisCommandsPerRequest: runs.every((r) => r.redisCommands !== undefined)
+      ? median(runs.map((r) => (r.redisCommands ?? 0) / Math.max(1, r.result.responses + (r.background?.responses ?? 0))))
+      : undefined,
     unexpectedSamples,
     background:
       backgrounds.length === 0
@@ -197,8 +209,8 @@ export async function runComparison(comparison: Comparison, settings: RunSetting
       await runSide(side, settings, settings.warmupSeconds, comparison.expectedStatuses, rss, `${comparison.id}: warm-up`);
     }
   }
-  const runsA: Array<Awaited<ReturnType<typeof runSide>>> = [];
-  const runsB: Array<Awaited<ReturnType<typeof runSide>>> = [];
+  const runsA: SideRun[] = [];
+  const runsB: SideRun[] = [];
   for (let round = 0; round < settings.rounds; round += 1) {
     const order: Array<[Side, typeof runsA]> = round % 2 === 0 ? [[a, runsA], [b, runsB]] : [[b, runsB], [a, runsA]];
     for (const [side, runs] of order) {

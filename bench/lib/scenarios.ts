@@ -4,7 +4,7 @@ import { CursorCodec } from '../baseline/cursor';
 import type { Account } from './accounts';
 import { getJson } from './accounts';
 import type { PlannedRequest, RequestPlan } from './load';
-import type { BenchOptions } from './options';
+import { againstTaskwright, type BenchOptions, versusLabel } from './options';
 import type { Comparison } from './runner';
 import { BENCH_PASSWORD, createdTaskTitle, SEARCH_TERMS } from './seed';
 import type { ServerProcess } from './servers';
@@ -245,7 +245,7 @@ export function buildComparisons(context: ScenarioContext, deepCursorValue: stri
     const [tw, base] = pair(cache);
     return [
       { label: 'Taskwright', server: tw, plan, beforeRun },
-      { label: 'baseline', server: base, plan, beforeRun },
+      { label: versusLabel(options), server: base, plan, beforeRun },
     ];
   };
   const deepAccount = [context.deepAccount];
@@ -350,7 +350,9 @@ export function buildComparisons(context: ScenarioContext, deepCursorValue: stri
   ];
   // The quick mode (CI) leaves out what is not one of the scenarios, to stay under 2 minutes.
   const extras = options.mode === 'quick' ? ['create-idempotent'] : [];
-  return comparisons.filter((c) => (options.only === undefined ? !extras.includes(c.id) : options.only.includes(c.id)));
+  // Against Taskwright itself (--versus-experiment, --versus-build) only the A/B scenarios mean anything.
+  const chosen = !againstTaskwright(options) ? comparisons : comparisons.filter((c) => c.against === 'baseline');
+  return chosen.filter((c) => (options.only === undefined ? !extras.includes(c.id) : options.only.includes(c.id)));
 }
 
 /** Checks the deep cursor works on Taskwright before timing it. */
