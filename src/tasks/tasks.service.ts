@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AuthUser } from '../auth/auth-user';
+import type { AuthUser } from '../common/auth/auth-user';
 import { UserCacheService } from '../common/cache/user-cache.service';
 import { IdempotencyService, type IdempotentRequest } from '../common/idempotency/idempotency.service';
 import { ProblemException, ValidationProblem } from '../common/problem/problem.exception';

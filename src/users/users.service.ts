@@ -1,9 +1,9 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import type { AuthUser, Role } from '../auth/auth-user';
-import { PasswordHasher } from '../auth/password/password-hasher.service';
-import { SessionsService } from '../auth/sessions/sessions.service';
+import type { AuthUser, Role } from '../common/auth/auth-user';
+import { PasswordHasher } from './password/password-hasher.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { ProblemException, ValidationProblem } from '../common/problem/problem.exception';
 import { uuidv7 } from '../common/uuid';
 import { canonicalEmail } from './canonical-email';

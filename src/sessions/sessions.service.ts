@@ -1,12 +1,12 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
-import { ProblemException } from '../../common/problem/problem.exception';
-import { uuidv7 } from '../../common/uuid';
-import { AppConfig } from '../../config/app-config';
+import { ProblemException } from '../common/problem/problem.exception';
+import { uuidv7 } from '../common/uuid';
+import { AppConfig } from '../config/app-config';
 import type { AccessTokenClaims } from './access-token.service';
 import { ExpiringMap } from './expiring-map';
-import { queryRows } from './query-rows';
+import { queryRows } from '../database/query-rows';
 import { classifyFailedRotation, issueRefreshToken, parseRefreshToken, SPENT_SECRETS_KEPT } from './refresh-token';
 import { Session, type SessionRevocationReason } from './session.entity';
 import { SessionStateStore } from './session-state.store';
