@@ -23,7 +23,7 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool, type PoolClient } from 'pg';
 import { createClient, type RedisClientType } from '@redis/client';
-import { buildListQuery, positionOf } from '../../src/tasks/task-list-query';
+import { buildListQuery, positionOf } from '../../src/tasks/tasks.repository';
 import { expectedVersionFromIfMatch, taskEtag } from '../../src/tasks/task-etag';
 import { toTaskDto } from '../../src/tasks/task.mapper';
 import { TASK_COLUMNS, type TaskFilters, type TaskRow } from '../../src/tasks/task.types';

@@ -1,4 +1,4 @@
-import { buildListQuery, positionOf } from './task-list-query';
+import { buildListQuery, positionOf } from './tasks.repository';
 import type { TaskFilters, TaskRow } from './task.types';
 
 const OWNER = '0193a1ef-0000-7000-8000-000000000001';
