@@ -1,5 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { EntityManager, Repository } from 'typeorm';
+import { uuidv7 } from '../common/uuid';
+import { queryRows } from '../database/query-rows';
+import { selectList } from '../database/select-list';
 import type { CursorPosition } from './task-cursor';
-import { SEARCH_CONFIG, TASK_COLUMNS, type TaskFilters, type TaskRow, type TaskSort } from './task.types';
+import { TaskEntity } from './task.entity';
+import { SEARCH_CONFIG, type TaskFilters, type TaskPriority, type TaskSort, type TaskStatus } from './task.types';
+
+/** The fields every task read returns (the tombstone and change-feed columns are the feed's). */
+export const TASK_FIELDS = [
+  'id',
+  'ownerId',
+  'title',
+  'description',
+  'status',
+  'priority',
+  'dueAt',
+  'tags',
+  'version',
+  'createdAt',
+  'updatedAt',
+  'completedAt',
+] as const satisfies ReadonlyArray<keyof TaskEntity>;
+
+/** A task as the hand-written SQL below returns it: the entity's own properties, so one description of the table. */
+export type TaskRow = Pick<TaskEntity, (typeof TASK_FIELDS)[number]>;
+
+/** `id, owner_id AS "ownerId", ...`: TASK_FIELDS as a SELECT or RETURNING list (see selectList). */
+export const TASK_COLUMNS = selectList(TaskEntity, TASK_FIELDS);
+
+/** A task to insert, normalised by TasksService (dueAt as ISO-8601 UTC). */
+export interface NewTask {
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  dueAt: string | null;
+  tags: string[];
+}
+
+/** The fields a partial update sets; absent ones are left alone, null clears description and dueAt. */
+export type TaskPatch = Partial<NewTask>;
 
 export interface SqlQuery {
   text: string;
@@ -69,16 +111,16 @@ export function positionOf(row: TaskRow, sort: TaskSort): CursorPosition {
   switch (sort) {
     case 'dueAt':
     case '-dueAt':
-      return { sort, dueAt: row.due_at ? row.due_at.toISOString() : null, id: row.id };
+      return { sort, dueAt: row.dueAt ? row.dueAt.toISOString() : null, id: row.id };
     case 'priority':
     case '-priority':
-      return { sort, priority: row.priority, createdAt: row.created_at.toISOString(), id: row.id };
+      return { sort, priority: row.priority, createdAt: row.createdAt.toISOString(), id: row.id };
     case 'createdAt':
     case '-createdAt':
-      return { sort, at: row.created_at.toISOString(), id: row.id };
+      return { sort, at: row.createdAt.toISOString(), id: row.id };
     case 'updatedAt':
     case '-updatedAt':
-      return { sort, at: row.updated_at.toISOString(), id: row.id };
+      return { sort, at: row.updatedAt.toISOString(), id: row.id };
   }
 }
 
@@ -119,4 +161,109 @@ export function buildListQuery(filters: TaskFilters, sort: TaskSort, fetch: numb
   const orderBy = plan.expressions.map((expression) => `${expression} ${direction}`).join(', ');
   const text = `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${param(fetch, '{}::integer')}`;
   return { text, params };
+}
+
+/**
+ * The tasks table: every statement TasksService runs. Hand-written SQL, because each write is one
+ * conditional statement (the version check of If-Match, completedAt kept in step with the status)
+ * and each list page is a keyset walk of an index (buildListQuery); the rows come back typed by
+ * the entity.
+ */
+@Injectable()
+export class TasksRepository {
+  constructor(@InjectRepository(TaskEntity) private readonly tasks: Repository<TaskEntity>) {}
+
+  /** Runs `work` in one transaction; pass its manager to the methods that take one. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.tasks.manager.transaction(work);
+  }
+
+  async insert(ownerId: string, task: NewTask, manager: EntityManager = this.tasks.manager): Promise<TaskRow> {
+    const rows: TaskRow[] = await manager.query(
+      `INSERT INTO tasks (id, owner_id, title, description, status, priority, due_at, tags, completed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $5::task_status = 'done' THEN now() END)
+       RETURNING ${TASK_COLUMNS}`,
+      [uuidv7(), ownerId, task.title, task.description, task.status, task.priority, task.dueAt, task.tags],
+    );
+    const [row] = rows;
+    if (row === undefined) throw new Error('expected one row from INSERT ... RETURNING');
+    return row;
+  }
+
+  /** The owner's task unless it is deleted; undefined when there is none. */
+  async findLive(ownerId: string, id: string): Promise<TaskRow | undefined> {
+    const rows: TaskRow[] = await this.tasks.manager.query(
+      `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`,
+      [id, ownerId],
+    );
+    return rows[0];
+  }
+
+  async existsLive(ownerId: string, id: string): Promise<boolean> {
+    const rows: unknown[] = await this.tasks.manager.query(`SELECT 1 FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [
+      id,
+      ownerId,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** One page in `sort` order after `after`, `fetch` rows at most (see buildListQuery). */
+  page(filters: TaskFilters, sort: TaskSort, fetch: number, after?: CursorPosition): Promise<TaskRow[]> {
+    const { text, params } = buildListQuery(filters, sort, fetch, after);
+    return this.tasks.manager.query(text, params);
+  }
+
+  /**
+   * One conditional UPDATE: the owner's live task, and with `expectedVersion` only at that version.
+   * Undefined when no row matched (TasksService tells 404 from 412).
+   */
+  async update(ownerId: string, id: string, patch: TaskPatch, expectedVersion?: number): Promise<TaskRow | undefined> {
+    const params: unknown[] = [id, ownerId];
+    const param = (value: unknown, cast: string): string => {
+      params.push(value);
+      return `$${params.length}::${cast}`;
+    };
+    const sets = ['version = version + 1', 'updated_at = now()'];
+    if (patch.title !== undefined) sets.push(`title = ${param(patch.title, 'varchar')}`);
+    if (patch.description !== undefined) sets.push(`description = ${param(patch.description, 'varchar')}`);
+    if (patch.status !== undefined) {
+      const status = param(patch.status, 'task_status');
+      // Entering done stamps completedAt once (a done task patched again keeps its original);
+      // any other status clears it. On the right-hand side completed_at is the old value.
+      sets.push(`status = ${status}`, `completed_at = CASE WHEN ${status} = 'done' THEN coalesce(completed_at, now()) END`);
+    }
+    if (patch.priority !== undefined) sets.push(`priority = ${param(patch.priority, 'task_priority')}`);
+    if (patch.dueAt !== undefined) sets.push(`due_at = ${param(patch.dueAt, 'timestamptz')}`);
+    if (patch.tags !== undefined) sets.push(`tags = ${param(patch.tags, 'text[]')}`);
+    const versionCheck = expectedVersion === undefined ? '' : ` AND version = ${param(expectedVersion, 'integer')}`;
+    const [row] = await queryRows<TaskRow>(
+      this.tasks.manager,
+      `UPDATE tasks SET ${sets.join(', ')}
+       WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL${versionCheck}
+       RETURNING ${TASK_COLUMNS}`,
+      params,
+    );
+    return row;
+  }
+
+  /**
+   * Soft delete: the row stays as a tombstone for the change feed. Conditional like update; false
+   * when no row matched.
+   */
+  async softDelete(ownerId: string, id: string, expectedVersion?: number): Promise<boolean> {
+    const params: unknown[] = [id, ownerId];
+    let versionCheck = '';
+    if (expectedVersion !== undefined) {
+      params.push(expectedVersion);
+      versionCheck = ' AND version = $3::integer';
+    }
+    const rows = await queryRows(
+      this.tasks.manager,
+      `UPDATE tasks SET deleted_at = now(), updated_at = now(), version = version + 1
+       WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL${versionCheck}
+       RETURNING id`,
+      params,
+    );
+    return rows.length > 0;
+  }
 }
