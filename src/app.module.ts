@@ -3,6 +3,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
+import { migrations } from '../migrations';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
@@ -13,6 +14,7 @@ import { HttpCachingInterceptor } from './common/cache/http-caching.interceptor'
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/database';
 import { HealthModule } from './health/health.module';
+import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { TasksModule } from './tasks/tasks.module';
@@ -40,14 +42,17 @@ export class AppModule {
             genReqId: (request) => String(request.id),
           },
         }),
-        TypeOrmModule.forRoot(dataSourceOptions(config, databaseUrl)),
+        // Each feature module registers its entities (TypeOrmModule.forFeature) and the migrations are
+        // wired here: database/ names no feature (one migration uses users' canonicalEmail).
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config, databaseUrl), migrations, autoLoadEntities: true }),
         RedisModule,
         CacheModule,
         HealthModule,
         AuthModule,
         UsersModule,
         TasksModule,
-        MetricsModule.forRoot(config),
+        MetricsModule,
+        MetricsEndpointModule.forRoot(config),
       ],
       providers: [
         // Guards run in this order: count the request (by user when its token verifies, else by IP)

@@ -5,7 +5,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createApp } from './app.factory';
-import { ShutdownState } from './common/lifecycle/shutdown-state';
+import { ShutdownState } from './health/shutdown-state';
 import { createRootLogger } from './common/logging/logger';
 import { type AppConfig, ConfigValidationError, loadConfig } from './config/app-config';
 import { resolveDatabase, type ResolvedDatabase } from './database/database';

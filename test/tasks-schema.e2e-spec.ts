@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Tasks1763790000000 } from '../migrations/1763790000000-tasks';
-import { buildListQuery } from '../src/tasks/task-list-query';
-import { CHANGES_SQL } from '../src/tasks/tasks.service';
+import { buildListQuery } from '../src/tasks/tasks.repository';
+import { CHANGES_SQL } from '../src/tasks/changes/changes.repository';
 import type { TaskFilters, TaskSort } from '../src/tasks/task.types';
 import { registerUser } from './helpers/auth';
 import { startTestApp, type TestApp } from './helpers/test-app';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SignedTokenCodec } from '../../src/tasks/signed-token';
+import { SignedTokenCodec } from '../../src/common/cursor/signed-token';
 import type { CursorPosition } from '../../src/tasks/task-cursor';
 import { TASK_PRIORITIES, type TaskFilters, type TaskPriority, type TaskSort } from '../../src/tasks/task.types';
 

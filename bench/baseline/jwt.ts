@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The claims Taskwright puts in an access token (see src/auth/sessions/access-token.service.ts). */
+/** The claims Taskwright puts in an access token (see src/sessions/access-token.service.ts). */
 export interface AccessClaims {
   sub: string;
   role: 'user' | 'admin';

@@ -23,10 +23,10 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool, type PoolClient } from 'pg';
 import { createClient, type RedisClientType } from '@redis/client';
-import { buildListQuery, positionOf } from '../../src/tasks/task-list-query';
+import { buildListQuery, positionOf, TASK_COLUMNS, type TaskRow } from '../../src/tasks/tasks.repository';
 import { expectedVersionFromIfMatch, taskEtag } from '../../src/tasks/task-etag';
 import { toTaskDto } from '../../src/tasks/task.mapper';
-import { TASK_COLUMNS, type TaskFilters, type TaskRow } from '../../src/tasks/task.types';
+import type { TaskFilters } from '../../src/tasks/task.types';
 import type { TaskDto } from '../../src/tasks/dto/task.dto';
 import { requestCacheKey, UserCache } from './cache';
 import { CursorCodec } from './cursor';
@@ -354,12 +354,12 @@ async function createTask(ownerId: string, task: NewTask, key: string | undefine
       ]);
       result = { task: inserted, replayed: false };
     } else {
-      const { rows } = await client.query<{ request_hash: string; resource_id: string | null; response: TaskDto | null }>(
-        `SELECT request_hash, resource_id, response FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
+      const { rows } = await client.query<{ requestHash: string; resourceId: string | null; response: TaskDto | null }>(
+        `SELECT request_hash AS "requestHash", resource_id AS "resourceId", response FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
         [ownerId, IDEMPOTENCY_SCOPE, key],
       );
       const existing = rows[0];
-      if (existing === undefined || existing.request_hash !== requestHash || existing.response === null) {
+      if (existing === undefined || existing.requestHash !== requestHash || existing.response === null) {
         throw new Problem(409, 'idempotency-key-reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request');
       }
       result = { task: existing.response, replayed: true };
@@ -435,9 +435,9 @@ app.patch<{ Params: { id: string } }>('/v1/tasks/:id', async (request, reply) =>
   if (patch.tags !== undefined) sets.push(`tags = ${param(patch.tags, 'text[]')}`);
   const versionCheck = expectedVersion === undefined ? '' : ` AND version = ${param(expectedVersion, 'integer')}`;
   const { rows } = await pool.query<TaskRow>(
-    `WITH changed AS (UPDATE tasks SET ${sets.join(', ')}
+    `UPDATE tasks SET ${sets.join(', ')}
        WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL${versionCheck}
-       RETURNING ${TASK_COLUMNS}) SELECT * FROM changed`,
+       RETURNING ${TASK_COLUMNS}`,
     params,
   );
   const row = rows[0];

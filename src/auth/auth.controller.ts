@@ -1,21 +1,22 @@
-import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { BodyLimit } from '../common/http/body-limit';
-import { Public } from '../common/http/public.decorator';
+import { Public } from '../common/auth/public.decorator';
 import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
 import { toUserDto } from '../users/dto/user.dto';
-import type { AuthUser } from './auth-user';
+import type { AuthUser } from '../common/auth/auth-user';
 import { AuthService, type IssuedTokens } from './auth.service';
-import { ApiConditionalRead } from './decorators/api-conditional-read.decorator';
-import { CurrentUser } from './decorators/current-user.decorator';
-import { UuidParam } from './decorators/uuid-param.decorator';
+import { ApiConditionalRead } from '../common/openapi/api-conditional-read.decorator';
+import { CurrentUser } from '../common/auth/current-user.decorator';
+import { UuidParam } from '../common/http/uuid-param.decorator';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
 import { SessionListDto, toSessionDto } from './dto/session.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
-import { AuthRateLimit } from './rate-limit/auth-rate-limit.decorator';
+import { LoginFailureLimitInterceptor } from './rate-limit/login-failure-limit.interceptor';
+import { AuthRateLimit } from '../common/auth/auth-rate-limit.decorator';
 
 function toTokenResponse(issued: IssuedTokens): TokenResponseDto {
   return {
@@ -72,6 +73,7 @@ export class AuthController {
    */
   @Public()
   @AuthRateLimit('login')
+  @UseInterceptors(LoginFailureLimitInterceptor)
   @Post('login')
   @BodyLimit(2048)
   @HttpCode(200)

@@ -9,8 +9,8 @@ import { LoginFailureLimitInterceptor } from './rate-limit/login-failure-limit.i
 import { createThrottlerOptions } from './rate-limit/rate-limit.options';
 import { RateLimitStorageModule } from './rate-limit/rate-limit-storage.module';
 import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage';
-import { AccessTokenService } from './sessions/access-token.service';
-import { SessionsModule } from './sessions/sessions.module';
+import { AccessTokenService } from '../sessions/access-token.service';
+import { SessionsModule } from '../sessions/sessions.module';
 
 /**
  * Authentication: the auth routes, the `jwt` Passport strategy behind the global JwtAuthGuard, and

@@ -2,10 +2,10 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.exception';
 import type { User } from '../users/user.entity';
 import { type NewAccount, UsersService } from '../users/users.service';
-import type { AuthUser } from './auth-user';
-import { AccessTokenService } from './sessions/access-token.service';
-import type { Session } from './sessions/session.entity';
-import { SessionsService } from './sessions/sessions.service';
+import type { AuthUser } from '../common/auth/auth-user';
+import { AccessTokenService } from '../sessions/access-token.service';
+import type { Session } from '../sessions/session.entity';
+import { SessionsService } from '../sessions/sessions.service';
 
 export interface IssuedTokens {
   user: User;

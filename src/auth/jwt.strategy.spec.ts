@@ -5,9 +5,9 @@ import { loadConfig } from '../config/app-config';
 import { mapError } from '../common/problem/problem-details.filter';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
-import { AccessTokenService } from './sessions/access-token.service';
-import type { SessionsService } from './sessions/sessions.service';
-import { recallVerifiedToken } from './sessions/verified-tokens';
+import { AccessTokenService } from '../sessions/access-token.service';
+import type { SessionsService } from '../sessions/sessions.service';
+import { recallVerifiedToken } from '../sessions/verified-tokens';
 
 const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256-000' });
 const user = { id: '0190a0b0-0000-7000-8000-000000000001', role: 'user' as const, sessionId: '0190a0b0-0000-7000-8000-000000000002' };

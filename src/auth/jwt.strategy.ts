@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config';
-import type { AuthUser } from './auth-user';
+import type { AuthUser } from '../common/auth/auth-user';
 import { unauthenticated } from './guards/unauthenticated';
 import {
   accessTokenKey,
@@ -10,9 +10,9 @@ import {
   ACCESS_TOKEN_AUDIENCE,
   ACCESS_TOKEN_ISSUER,
   toAccessTokenClaims,
-} from './sessions/access-token.service';
-import { SessionsService } from './sessions/sessions.service';
-import { recallVerifiedToken } from './sessions/verified-tokens';
+} from '../sessions/access-token.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { recallVerifiedToken } from '../sessions/verified-tokens';
 
 export const JWT_STRATEGY = 'jwt';
 

@@ -4,7 +4,7 @@ import { config as loadDotenv } from 'dotenv';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { type AppConfig, ConfigValidationError, loadConfig } from '../config/app-config';
-import { dataSourceOptions, resolveDatabase } from '../database/database';
+import { batchDataSourceOptions, resolveDatabase } from '../database/database';
 import { uuidv7 } from '../common/uuid';
 import { canonicalEmail } from '../users/canonical-email';
 
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const database = await resolveDatabase(config, { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`${m}\n`) });
-  const dataSource = new DataSource({ ...dataSourceOptions(config, database.url, { deadlines: false }), logging: ['error'] });
+  const dataSource = new DataSource({ ...batchDataSourceOptions(config, database.url), logging: ['error'] });
   try {
     await dataSource.initialize();
     await seed(dataSource, config, args);

@@ -1,16 +1,15 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { ShutdownState } from '../common/lifecycle/shutdown-state';
 import { AppConfig } from './app-config';
 
-/** Makes the validated AppConfig (and process-wide state) injectable everywhere. */
+/** Makes the validated AppConfig injectable everywhere. */
 @Global()
 @Module({})
 export class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: AppConfig, useValue: config }, ShutdownState],
-      exports: [AppConfig, ShutdownState],
+      providers: [{ provide: AppConfig, useValue: config }],
+      exports: [AppConfig],
     };
   }
 }

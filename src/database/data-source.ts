@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/app-config';
-import { dataSourceOptions, resolveDatabase } from './database';
+import { batchDataSourceOptions, resolveDatabase } from './database';
 
 /**
  * The DataSource the TypeORM CLI uses (`npm run migration:*`). Without DATABASE_URL it starts the
@@ -14,7 +14,7 @@ async function createCliDataSource(): Promise<DataSource> {
   const config = loadConfig();
   const log = { info: (m: string) => console.error(m), warn: (m: string) => console.error(m) };
   const database = await resolveDatabase(config, log);
-  const dataSource = new DataSource(dataSourceOptions(config, database.url, { deadlines: false }));
+  const dataSource = new DataSource(batchDataSourceOptions(config, database.url));
   const destroy = dataSource.destroy.bind(dataSource);
   dataSource.destroy = async () => {
     await destroy();

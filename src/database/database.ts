@@ -1,9 +1,8 @@
 import { Logger as NestLogger } from '@nestjs/common';
+import { join } from 'node:path';
 import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
-import { migrations } from '../../migrations';
 import { createDeadlineClientClass } from './deadline-client';
-import { entities } from './entities';
 import { startEmbeddedPostgres, type EmbeddedPostgresLog } from './embedded-postgres';
 
 export interface ResolvedDatabase {
@@ -38,8 +37,6 @@ export function dataSourceOptions(config: AppConfig, url: string, { deadlines = 
   return {
     type: 'postgres',
     url,
-    entities,
-    migrations,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
@@ -64,12 +61,26 @@ export function dataSourceOptions(config: AppConfig, url: string, { deadlines = 
 }
 
 /**
+ * Where the batch DataSources find the entity and migration classes: by path, so that database/
+ * imports no feature (one migration imports users' canonicalEmail). They need the entities too:
+ * TypeORM creates typeorm_metadata, which the tasks migration writes to, only for entities with a
+ * generated column. migrations/index is the list the app imports: the same migrations everywhere.
+ */
+const ENTITY_FILES = join(__dirname, '..', '**', '*.entity.{js,ts}');
+const MIGRATION_LIST = join(__dirname, '..', '..', 'migrations', 'index.{js,ts}');
+
+/** For migrations, seeding and the TypeORM CLI: no request deadlines, every entity and migration. */
+export function batchDataSourceOptions(config: AppConfig, url: string): DataSourceOptions {
+  return { ...dataSourceOptions(config, url, { deadlines: false }), entities: [ENTITY_FILES], migrations: [MIGRATION_LIST] };
+}
+
+/**
  * Applies pending migrations when MIGRATIONS_RUN says so, on a connection of their own without the
  * request deadlines: building an index on a large table may take minutes, a request may not.
  */
 export async function runPendingMigrations(config: AppConfig, url: string): Promise<void> {
   if (!config.migrationsRun) return;
-  const dataSource = new DataSource(dataSourceOptions(config, url, { deadlines: false }));
+  const dataSource = new DataSource(batchDataSourceOptions(config, url));
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });

@@ -4,8 +4,8 @@ import { ApiExtraModels, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags }
 import { type HealthIndicatorFunction, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
-import { Public } from '../common/http/public.decorator';
-import { ShutdownState } from '../common/lifecycle/shutdown-state';
+import { Public } from '../common/auth/public.decorator';
+import { ShutdownState } from './shutdown-state';
 import { RedisService } from '../redis/redis.service';
 import { HealthDto, HealthIndicatorDto, LiveDto } from './dto/health.dto';
 

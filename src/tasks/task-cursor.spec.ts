@@ -1,5 +1,5 @@
 import { ProblemException } from '../common/problem/problem.exception';
-import { SignedTokenCodec } from './signed-token';
+import { SignedTokenCodec } from '../common/cursor/signed-token';
 import { type CursorPosition, filterFingerprint, TaskCursorCodec } from './task-cursor';
 import type { TaskFilters } from './task.types';
 

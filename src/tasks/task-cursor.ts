@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ProblemException } from '../common/problem/problem.exception';
-import { SignedTokenCodec } from './signed-token';
+import { SignedTokenCodec } from '../common/cursor/signed-token';
 import { TASK_PRIORITIES, TASK_SORTS, type TaskFilters, type TaskPriority, type TaskSort } from './task.types';
 
 /**

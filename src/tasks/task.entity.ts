@@ -1,20 +1,29 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { SEARCH_CONFIG, TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from './task.types';
+import {
+  DESCRIPTION_MAX_LENGTH,
+  SEARCH_CONFIG,
+  TAGS_MAX_COUNT,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  TITLE_MAX_LENGTH,
+  type TaskPriority,
+  type TaskStatus,
+} from './task.types';
 
 /** Shared by the entity and the migration, so the generated column is declared exactly once. */
 export const TASK_SEARCH_EXPRESSION = `to_tsvector('${SEARCH_CONFIG}'::regconfig, coalesce(title, '') || ' ' || coalesce(description, ''))`;
 
 /**
- * A task. The table is read and written with hand-written SQL in TasksService (one conditional
- * UPDATE per write, keyset list queries returning plain rows); this entity documents the schema for
- * TypeORM and keeps migrations/1763790000000-tasks.ts honest (an e2e spec diffs the two).
+ * A task, and the one description of the tasks table: the hand-written SQL of TasksRepository and
+ * ChangesRepository selects its columns by these property names (selectList) and types its rows
+ * with them, and an e2e spec diffs it against migrations/1763790000000-tasks.ts.
  *
  * Every list index is partial (`deleted_at IS NULL`): tombstones exist only for the change feed.
  * The expression indexes for the dueAt sorts are not expressible here and live in the migration.
  */
 @Entity('tasks')
 @Check('tasks_title_not_blank', 'length(btrim(title)) > 0')
-@Check('tasks_tags_max', 'cardinality(tags) <= 20')
+@Check('tasks_tags_max', `cardinality(tags) <= ${TAGS_MAX_COUNT}`)
 @Check('tasks_completed_iff_done', "(status = 'done') = (completed_at IS NOT NULL)")
 @Check('tasks_version_positive', 'version > 0')
 @Index('tasks_owner_created_idx', ['ownerId', 'createdAt', 'id'], { where: 'deleted_at IS NULL' })
@@ -34,10 +43,10 @@ export class TaskEntity {
   @ForeignKey('users', { name: 'tasks_owner_id_fkey', onDelete: 'CASCADE' })
   ownerId: string;
 
-  @Column({ type: 'varchar', length: 200 })
+  @Column({ type: 'varchar', length: TITLE_MAX_LENGTH })
   title: string;
 
-  @Column({ type: 'varchar', length: 10000, nullable: true })
+  @Column({ type: 'varchar', length: DESCRIPTION_MAX_LENGTH, nullable: true })
   description: string | null;
 
   @Column({ type: 'enum', enum: TASK_STATUSES, enumName: 'task_status', default: 'todo' })
@@ -71,7 +80,7 @@ export class TaskEntity {
 
   /**
    * The 64-bit id (xid8, stored as bigint by task_change_xid(): TypeORM has no xid8 type) of the
-   * transaction that last wrote the row, and a global sequence number of that write; see TasksService.changes.
+   * transaction that last wrote the row, and a global sequence number of that write; see CHANGES_SQL.
    * Set by column defaults on insert and by the tasks_track_change trigger on update.
    */
   @Column({ name: 'change_xid', type: 'bigint', default: () => 'task_change_xid()' })

@@ -1,5 +1,5 @@
 import type { TaskDto, TombstoneDto } from './dto/task.dto';
-import type { TaskRow } from './task.types';
+import type { TaskRow } from './tasks.repository';
 
 export function toTaskDto(row: TaskRow): TaskDto {
   return {
@@ -8,13 +8,13 @@ export function toTaskDto(row: TaskRow): TaskDto {
     description: row.description,
     status: row.status,
     priority: row.priority,
-    dueAt: row.due_at ? row.due_at.toISOString() : null,
+    dueAt: row.dueAt ? row.dueAt.toISOString() : null,
     tags: row.tags,
-    ownerId: row.owner_id,
+    ownerId: row.ownerId,
     version: row.version,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    completedAt: row.completed_at ? row.completed_at.toISOString() : null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    completedAt: row.completedAt ? row.completedAt.toISOString() : null,
   };
 }
 

@@ -9,6 +9,7 @@ export const TASK_SORTS = ['createdAt', '-createdAt', 'dueAt', '-dueAt', 'priori
 export type TaskSort = (typeof TASK_SORTS)[number];
 export const DEFAULT_TASK_SORT: TaskSort = '-createdAt';
 
+/** The table's limits: the entity, the DTOs and the OpenAPI document all read them from here. */
 export const TITLE_MAX_LENGTH = 200;
 export const DESCRIPTION_MAX_LENGTH = 10_000;
 export const TAGS_MAX_COUNT = 20;
@@ -35,22 +36,3 @@ export interface TaskFilters {
   dueAfter?: string;
   q?: string;
 }
-
-/** The columns every task read selects, as PostgreSQL returns them through node-postgres. */
-export interface TaskRow {
-  id: string;
-  owner_id: string;
-  title: string;
-  description: string | null;
-  status: TaskStatus;
-  priority: TaskPriority;
-  due_at: Date | null;
-  tags: string[];
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  completed_at: Date | null;
-}
-
-export const TASK_COLUMNS =
-  'id, owner_id, title, description, status, priority, due_at, tags, version, created_at, updated_at, completed_at';

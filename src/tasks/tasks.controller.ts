@@ -11,8 +11,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { AuthUser } from '../auth/auth-user';
-import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import type { AuthUser } from '../common/auth/auth-user';
+import { CurrentUser } from '../common/auth/current-user.decorator';
 import { InvalidatesUserCache, UserCached } from '../common/cache/cache.decorators';
 import { BodyLimit } from '../common/http/body-limit';
 import { ApiIdempotencyKey, IdempotencyKey } from '../common/idempotency/idempotency-key.decorator';
@@ -24,6 +24,7 @@ import { ChangesPageDto, TaskDto, TaskPageDto } from './dto/task.dto';
 import { UpdateTaskDto } from './dto/update-task.dto';
 import { expectedVersionFromIfMatch, taskEtag } from './task-etag';
 import { TaskIdPipe } from './task-id.pipe';
+import { ChangesService } from './changes/changes.service';
 import { TasksService } from './tasks.service';
 
 /**
@@ -71,7 +72,10 @@ const ID_PARAM = ApiParam({
 @ApiDatabaseProblems()
 @Controller('v1/tasks')
 export class TasksController {
-  constructor(private readonly tasks: TasksService) {}
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly feed: ChangesService,
+  ) {}
 
   @Post()
   @BodyLimit(TASK_BODY_LIMIT_BYTES)
@@ -130,7 +134,7 @@ export class TasksController {
   @NOT_MODIFIED(LIST_ETAG_HEADER)
   @ApiProblems(400)
   changes(@CurrentUser() user: AuthUser, @Query() query: ListChangesQueryDto): Promise<ChangesPageDto> {
-    return this.tasks.changes(user.id, query);
+    return this.feed.list(user.id, query);
   }
 
   @Get(':id')

@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Role } from '../auth/auth-user';
+import type { Role } from '../common/auth/auth-user';
 
 /**
  * An account. The email is stored as given (trimmed), for display, and compared only through

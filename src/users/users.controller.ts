@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { AuthUser } from '../auth/auth-user';
-import { ApiConditionalRead } from '../auth/decorators/api-conditional-read.decorator';
-import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import { Roles } from '../auth/decorators/roles.decorator';
-import { UuidParam } from '../auth/decorators/uuid-param.decorator';
-import { AuthRateLimit } from '../auth/rate-limit/auth-rate-limit.decorator';
+import type { AuthUser } from '../common/auth/auth-user';
+import { ApiConditionalRead } from '../common/openapi/api-conditional-read.decorator';
+import { CurrentUser } from '../common/auth/current-user.decorator';
+import { Roles } from '../common/auth/roles.decorator';
+import { UuidParam } from '../common/http/uuid-param.decorator';
+import { AuthRateLimit } from '../common/auth/auth-rate-limit.decorator';
 import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
 import { BodyLimit } from '../common/http/body-limit';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto';

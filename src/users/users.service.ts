@@ -1,14 +1,13 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
-import type { AuthUser, Role } from '../auth/auth-user';
-import { PasswordHasher } from '../auth/password/password-hasher.service';
-import { SessionsService } from '../auth/sessions/sessions.service';
+import type { AuthUser, Role } from '../common/auth/auth-user';
+import { PasswordHasher } from './password/password-hasher.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { ProblemException, ValidationProblem } from '../common/problem/problem.exception';
 import { uuidv7 } from '../common/uuid';
 import { canonicalEmail } from './canonical-email';
 import { decodeUserCursor, encodeUserCursor } from './user-cursor';
 import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 
 export interface NewAccount {
   email: string;
@@ -44,11 +43,6 @@ function userNotFound(): NotFoundException {
   return new NotFoundException('No such user');
 }
 
-/** LIKE treats `%`, `_` and the escape character itself specially; a prefix filter must not. */
-function escapeLikePattern(text: string): string {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
-}
-
 /**
  * Accounts: registration, credentials, profile, and the admin's view. Every change that must end
  * sessions (password change, disabling, demotion, deletion) revokes them in the same transaction
@@ -59,7 +53,7 @@ export class UsersService {
   private readonly logger = new Logger(UsersService.name);
 
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
   ) {}
@@ -79,11 +73,7 @@ export class UsersService {
    * both failures give the same 401. A disabled account gets 403, but only with its right password.
    */
   async authenticate(email: string, password: string): Promise<User> {
-    const found = await this.users
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('u.emailCanonical = :email', { email: canonicalEmail(email) })
-      .getOne();
+    const found = await this.users.findWithPasswordHashByEmail(canonicalEmail(email));
     if (!found) {
       await this.hasher.verifyNothing(password);
       throw invalidCredentials();
@@ -95,16 +85,13 @@ export class UsersService {
   }
 
   async findById(id: string): Promise<User> {
-    const user = await this.users.findOneBy({ id });
+    const user = await this.users.findById(id);
     if (!user) throw userNotFound();
     return user;
   }
 
   async updateProfile(id: string, patch: { name?: string }): Promise<User> {
-    if (patch.name !== undefined) {
-      const result = await this.users.update({ id }, { name: patch.name });
-      if (result.affected === 0) throw userNotFound();
-    }
+    if (patch.name !== undefined && !(await this.users.update(id, { name: patch.name }))) throw userNotFound();
     return this.findById(id);
   }
 
@@ -113,7 +100,7 @@ export class UsersService {
    * user (a thief holding one of them is locked out); the caller's session stays.
    */
   async changePassword(caller: AuthUser, currentPassword: string, newPassword: string): Promise<void> {
-    const found = await this.users.createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id: caller.id }).getOne();
+    const found = await this.users.findWithPasswordHashById(caller.id);
     if (!found) throw userNotFound();
     if (!(await this.hasher.verify(found.passwordHash, currentPassword))) {
       throw new ProblemException(400, 'wrong-current-password', 'The current password is wrong', [
@@ -121,8 +108,8 @@ export class UsersService {
       ]);
     }
     const passwordHash = await this.hasher.hash(newPassword);
-    const revoked = await this.users.manager.transaction(async (manager) => {
-      await manager.update(User, { id: caller.id }, { passwordHash });
+    const revoked = await this.users.transaction(async (manager) => {
+      await this.users.update(caller.id, { passwordHash }, manager);
       return this.sessions.endAllForUser(manager, caller.id, 'password-changed', caller.sessionId);
     });
     await this.sessions.publishRevocations(revoked);
@@ -130,10 +117,9 @@ export class UsersService {
 
   /** Deletes the account; its sessions (and, through their foreign keys, its tasks) go with it. */
   async delete(id: string): Promise<void> {
-    const revoked = await this.users.manager.transaction(async (manager) => {
+    const revoked = await this.users.transaction(async (manager) => {
       const sessionIds = await this.sessions.endAllForUser(manager, id, 'account-deleted');
-      const result = await manager.delete(User, { id });
-      if (result.affected === 0) throw userNotFound();
+      if (!(await this.users.delete(manager, id))) throw userNotFound();
       return sessionIds;
     });
     await this.sessions.publishRevocations(revoked);
@@ -141,17 +127,17 @@ export class UsersService {
 
   /** Newest first, keyset-paginated on the (time-ordered) id. */
   async list(filter: UserListFilter): Promise<UserPage> {
-    const query = this.users.createQueryBuilder('u').orderBy('u.id', 'DESC').limit(filter.limit + 1);
+    let beforeId: string | undefined;
     if (filter.cursor !== undefined) {
-      const before = decodeUserCursor(filter.cursor);
-      if (before === undefined) throw new ValidationProblem([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
-      query.andWhere('u.id < :before', { before });
+      beforeId = decodeUserCursor(filter.cursor);
+      if (beforeId === undefined) throw new ValidationProblem([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
     }
-    if (filter.emailPrefix !== undefined) {
-      query.andWhere('u.emailCanonical LIKE :pattern', { pattern: `${escapeLikePattern(canonicalEmail(filter.emailPrefix))}%` });
-    }
-    if (filter.role !== undefined) query.andWhere('u.role = :role', { role: filter.role });
-    const rows = await query.getMany();
+    const rows = await this.users.page({
+      fetch: filter.limit + 1,
+      beforeId,
+      emailCanonicalPrefix: filter.emailPrefix === undefined ? undefined : canonicalEmail(filter.emailPrefix),
+      role: filter.role,
+    });
     const users = rows.slice(0, filter.limit);
     const last = users[users.length - 1];
     return { users, nextCursor: rows.length > filter.limit && last ? encodeUserCursor(last.id) : null };
@@ -166,14 +152,14 @@ export class UsersService {
     if (id === admin.id && (patch.disabled === true || (patch.role !== undefined && patch.role !== admin.role))) {
       throw new ProblemException(403, 'cannot-change-own-access', 'Admins cannot disable or demote themselves; ask another admin');
     }
-    const revoked = await this.users.manager.transaction(async (manager) => {
-      const current = await manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    const revoked = await this.users.transaction(async (manager) => {
+      const current = await this.users.findForUpdate(manager, id);
       if (!current) throw userNotFound();
       const changes: Partial<Pick<User, 'role' | 'disabled'>> = {};
       if (patch.role !== undefined && patch.role !== current.role) changes.role = patch.role;
       if (patch.disabled !== undefined && patch.disabled !== current.disabled) changes.disabled = patch.disabled;
       if (Object.keys(changes).length === 0) return [];
-      await manager.update(User, { id }, changes);
+      await this.users.update(id, changes, manager);
       if (changes.disabled === true) return this.sessions.endAllForUser(manager, id, 'account-disabled');
       if (changes.role === 'user') return this.sessions.endAllForUser(manager, id, 'role-changed');
       return [];
@@ -191,7 +177,7 @@ export class UsersService {
     const existing = await this.findByEmail(account.email);
     if (existing) {
       if (existing.role === 'admin') return 'unchanged';
-      await this.users.update({ id: existing.id }, { role: 'admin' });
+      await this.users.update(existing.id, { role: 'admin' });
       return 'promoted';
     }
     const passwordHash = await this.hasher.hash(account.password);
@@ -201,30 +187,20 @@ export class UsersService {
   }
 
   private findByEmail(email: string): Promise<User | null> {
-    return this.users.createQueryBuilder('u').where('u.emailCanonical = :email', { email: canonicalEmail(email) }).getOne();
+    return this.users.findByEmail(canonicalEmail(email));
   }
 
-  /**
-   * Undefined when the email is taken. ON CONFLICT DO NOTHING rather than catching the unique
-   * violation: a failed statement would be logged by TypeORM with its parameters, the hash included.
-   */
+  /** Undefined when the email is taken. */
   private async insert(account: NewAccount, passwordHash: string, role: Role): Promise<User | undefined> {
     const id = uuidv7();
-    const result = await this.users
-      .createQueryBuilder()
-      .insert()
-      .into(User)
-      .values({ id, email: account.email.trim(), emailCanonical: canonicalEmail(account.email), name: account.name.trim(), passwordHash, role })
-      .orIgnore()
-      .execute();
-    const inserted: unknown = result.raw;
-    return Array.isArray(inserted) && inserted.length > 0 ? this.findById(id) : undefined;
+    const user = { id, email: account.email.trim(), emailCanonical: canonicalEmail(account.email), name: account.name.trim(), passwordHash, role };
+    return (await this.users.insertUnlessEmailTaken(user)) ? this.findById(id) : undefined;
   }
 
   /** Upgrades a hash made with older argon2 parameters while the plain password is at hand. */
   private async rehash(id: string, password: string): Promise<void> {
     try {
-      await this.users.update({ id }, { passwordHash: await this.hasher.hash(password) });
+      await this.users.update(id, { passwordHash: await this.hasher.hash(password) });
     } catch (error) {
       this.logger.warn(`could not upgrade a password hash: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Session } from '../sessions/session.entity';
+import type { Session } from '../../sessions/session.entity';
 
 /** One live session (a login on some device). */
 export class SessionDto {

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import passport from 'passport';
-import { IS_PUBLIC } from '../../common/http/public.decorator';
-import type { AuthUser } from '../auth-user';
+import { IS_PUBLIC } from '../../common/auth/public.decorator';
+import type { AuthUser } from '../../common/auth/auth-user';
 import { JWT_STRATEGY, JwtStrategy } from '../jwt.strategy';
 import { unauthenticated } from './unauthenticated';
 

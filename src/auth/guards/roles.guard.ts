@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemException } from '../../common/problem/problem.exception';
-import type { AuthUser, Role } from '../auth-user';
-import { ROLES_KEY } from '../decorators/roles.decorator';
+import type { AuthUser, Role } from '../../common/auth/auth-user';
+import { ROLES_KEY } from '../../common/auth/roles.decorator';
 import { unauthenticated } from './unauthenticated';
 
 /** The global guard behind `@Roles(...)`: 403 for an authenticated caller without one of the roles. */

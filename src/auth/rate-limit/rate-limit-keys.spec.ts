@@ -1,5 +1,5 @@
 import { uuidv7 } from '../../common/uuid';
-import type { AccessTokenClaims } from '../sessions/access-token.service';
+import type { AccessTokenClaims } from '../../sessions/access-token.service';
 import { accountTracker, clientTracker, ipTracker, rateLimitKey, type TrackedRequest } from './rate-limit-keys';
 
 const userId = uuidv7();

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { normalizeIp } from '@nestjs/throttler';
-import type { AccessTokenClaims } from '../sessions/access-token.service';
+import type { AccessTokenClaims } from '../../sessions/access-token.service';
 import { canonicalEmail } from '../../users/canonical-email';
-import { parseRefreshToken } from '../sessions/refresh-token';
+import { parseRefreshToken } from '../../sessions/refresh-token';
 
-/** The named throttlers. `default` is the general limit, so `@SkipThrottle()` (health) skips it. */
-export const GENERAL_THROTTLER = 'default';
+/** The named throttlers of the credential routes (GENERAL_THROTTLER is the general limit). */
 export const AUTH_IP_THROTTLER = 'auth-ip';
 export const AUTH_ACCOUNT_THROTTLER = 'auth-account';
 

@@ -2,13 +2,12 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config';
-import { AUTH_RATE_LIMITED, type AuthRateLimitKind } from './auth-rate-limit.decorator';
+import { AUTH_RATE_LIMITED, type AuthRateLimitKind, GENERAL_THROTTLER } from '../../common/auth/auth-rate-limit.decorator';
 import {
   accountTracker,
   AUTH_ACCOUNT_THROTTLER,
   AUTH_IP_THROTTLER,
   clientTracker,
-  GENERAL_THROTTLER,
   ipTracker,
   rateLimitKey,
   refreshSessionOf,

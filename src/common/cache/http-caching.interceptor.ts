@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable, of } from 'rxjs';
-import type { AuthUser } from '../../auth/auth-user';
+import type { AuthUser } from '../auth/auth-user';
 import { etagOfJson, ifNoneMatchMatches } from '../http/etag';
 import { JSON_CONTENT_TYPE, SerializedJson } from '../http/serialized-json';
 import { type CacheLookup, UserCacheService } from './user-cache.service';

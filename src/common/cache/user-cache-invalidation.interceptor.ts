@@ -1,6 +1,6 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { mergeMap, type Observable } from 'rxjs';
-import type { AuthUser } from '../../auth/auth-user';
+import type { AuthUser } from '../auth/auth-user';
 import { UserCacheService } from './user-cache.service';
 
 /**

@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { IdempotencyKeysRepository } from './idempotency.repository';
 import { IdempotencyService } from './idempotency.service';
 
 @Module({
-  providers: [IdempotencyService],
+  imports: [TypeOrmModule.forFeature([IdempotencyKeyEntity])],
+  providers: [IdempotencyService, IdempotencyKeysRepository],
   exports: [IdempotencyService],
 })
 export class IdempotencyModule {}

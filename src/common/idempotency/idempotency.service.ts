@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { ProblemException } from '../problem/problem.exception';
+import { IdempotencyKeysRepository } from './idempotency.repository';
 
 /** How long a key is remembered: a retry within this window replays the first response. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -53,45 +54,31 @@ export class IdempotencyService {
   private readonly logger = new Logger(IdempotencyService.name);
   private lastPurgeAt = 0;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly keys: IdempotencyKeysRepository) {}
 
   async claim<T>(manager: EntityManager, request: IdempotentRequest): Promise<IdempotencyClaim<T>> {
     const requestHash = hashRequest(request.request);
-    const claimed: unknown[] = await manager.query(
-      `INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (user_id, scope, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, resource_id = NULL, response = NULL, created_at = now()
-         WHERE idempotency_keys.created_at < now() - make_interval(secs => $5)
-       RETURNING 1`,
-      [request.userId, request.scope, request.key, requestHash, IDEMPOTENCY_TTL_SECONDS],
-    );
-    if (claimed.length > 0) return { kind: 'claimed', requestHash };
+    if (await this.keys.claim(manager, request, requestHash, IDEMPOTENCY_TTL_SECONDS)) return { kind: 'claimed', requestHash };
 
-    const [existing] = (await manager.query(
-      `SELECT request_hash, resource_id, response FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
-      [request.userId, request.scope, request.key],
-    )) as Array<{ request_hash: string; resource_id: string | null; response: T | null }>;
-    if (existing === undefined || existing.request_hash !== requestHash) {
+    const existing = await this.keys.find(manager, request);
+    if (existing === undefined || existing.requestHash !== requestHash) {
       throw new ProblemException(
         409,
         'idempotency-key-reused',
         'This Idempotency-Key was already used with a different request; use a new key for a new request',
       );
     }
-    if (existing.resource_id === null || existing.response === null) {
+    if (existing.resourceId === null || existing.response === null) {
       // Unreachable while claim and complete share a transaction; kept so a future caller that
       // splits them gets a clear answer instead of a half-stored replay.
       throw new ProblemException(409, 'idempotency-key-in-progress', 'A request with this Idempotency-Key is still in progress; retry shortly');
     }
-    return { kind: 'replay', resourceId: existing.resource_id, response: existing.response };
+    // The stored response is the one `complete` was given for this scope, so it is a T.
+    return { kind: 'replay', resourceId: existing.resourceId, response: existing.response as T };
   }
 
   async complete(manager: EntityManager, request: IdempotentRequest, resourceId: string, response: unknown): Promise<void> {
-    await manager.query(
-      `UPDATE idempotency_keys SET resource_id = $4, response = $5::jsonb WHERE user_id = $1 AND scope = $2 AND key = $3`,
-      [request.userId, request.scope, request.key, resourceId, JSON.stringify(response)],
-    );
+    await this.keys.storeResponse(manager, request, resourceId, response);
   }
 
   /**
@@ -102,12 +89,8 @@ export class IdempotencyService {
     const now = Date.now();
     if (now - this.lastPurgeAt < PURGE_INTERVAL_MS) return;
     this.lastPurgeAt = now;
-    this.dataSource
-      .query(
-        `DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
-           SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1) LIMIT $2))`,
-        [IDEMPOTENCY_TTL_SECONDS, PURGE_BATCH],
-      )
+    this.keys
+      .purgeExpired(IDEMPOTENCY_TTL_SECONDS, PURGE_BATCH)
       .catch((error: unknown) => this.logger.warn(`purging expired idempotency keys failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 }

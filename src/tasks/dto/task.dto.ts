@@ -1,5 +1,13 @@
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
-import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task.types';
+import {
+  DESCRIPTION_MAX_LENGTH,
+  TAGS_MAX_COUNT,
+  TASK_PRIORITIES,
+  TASK_STATUSES,
+  TITLE_MAX_LENGTH,
+  type TaskPriority,
+  type TaskStatus,
+} from '../task.types';
 
 /** A task as every endpoint returns it. */
 export class TaskDto {
@@ -7,10 +15,10 @@ export class TaskDto {
   @ApiProperty({ format: 'uuid', example: '0193a1f0-7b8c-7def-8123-456789abcdef' })
   id: string;
 
-  @ApiProperty({ minLength: 1, maxLength: 200, example: 'Write the quarterly report' })
+  @ApiProperty({ minLength: 1, maxLength: TITLE_MAX_LENGTH, example: 'Write the quarterly report' })
   title: string;
 
-  @ApiProperty({ type: String, nullable: true, maxLength: 10000, example: 'Numbers from finance first' })
+  @ApiProperty({ type: String, nullable: true, maxLength: DESCRIPTION_MAX_LENGTH, example: 'Numbers from finance first' })
   description: string | null;
 
   @ApiProperty({ enum: TASK_STATUSES, enumName: 'TaskStatus', example: 'todo' })
@@ -22,7 +30,7 @@ export class TaskDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-01T17:00:00.000Z' })
   dueAt: string | null;
 
-  @ApiProperty({ type: [String], maxItems: 20, example: ['work', 'finance'] })
+  @ApiProperty({ type: [String], maxItems: TAGS_MAX_COUNT, example: ['work', 'finance'] })
   tags: string[];
 
   /** The owner's user id. */

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
-import { ROLES, type Role } from '../../auth/auth-user';
+import { ROLES, type Role } from '../../common/auth/auth-user';
 
 /** What an admin may change on an account. */
 export class AdminUpdateUserDto {

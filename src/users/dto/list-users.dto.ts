@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { ROLES, type Role } from '../../auth/auth-user';
+import { ROLES, type Role } from '../../common/auth/auth-user';
 import { UserDto } from './user.dto';
 
 export const USERS_PAGE_DEFAULT = 20;

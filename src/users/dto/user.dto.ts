@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ROLES, type Role } from '../../auth/auth-user';
+import { ROLES, type Role } from '../../common/auth/auth-user';
 import type { User } from '../user.entity';
 
 /** An account as clients see it: never its password hash. */

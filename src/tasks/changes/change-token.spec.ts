@@ -1,6 +1,6 @@
-import { ProblemException } from '../common/problem/problem.exception';
+import { ProblemException } from '../../common/problem/problem.exception';
 import { ChangeTokenCodec, comparePositions, FEED_START, nextPosition } from './change-token';
-import { SignedTokenCodec } from './signed-token';
+import { SignedTokenCodec } from '../../common/cursor/signed-token';
 
 const SECRET = 'secret-one-secret-one-secret-one-32';
 

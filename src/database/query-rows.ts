@@ -1,9 +1,10 @@
 import type { EntityManager } from 'typeorm';
 
 /**
- * Runs parameterised SQL and returns its rows whatever the statement (TypeORM's `query()` answers
- * UPDATE and DELETE with `[rows, count]` and everything else with rows). Uses the manager's
- * transaction when it has one.
+ * Runs parameterised SQL and returns its rows whatever the statement. The one answer to a TypeORM
+ * quirk: its `query()` returns `[rows, count]` for UPDATE and DELETE (so UPDATE ... RETURNING
+ * would need unpacking) and plain rows for everything else; the structured result has the rows
+ * for all of them. Uses the manager's transaction when it has one.
  */
 export async function queryRows<T>(manager: EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { loadConfig } from '../../config/app-config';
-import type { RedisService } from '../../redis/redis.service';
+import { loadConfig } from '../config/app-config';
+import type { RedisService } from '../redis/redis.service';
 import { SessionStateStore } from './session-state.store';
 
 /** Just enough of a node-redis client: GET, SET (EX, NX) and MULTI, with a switch to fail. */

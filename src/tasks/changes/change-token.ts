@@ -1,5 +1,5 @@
-import { ProblemException } from '../common/problem/problem.exception';
-import { SignedTokenCodec } from './signed-token';
+import { ProblemException } from '../../common/problem/problem.exception';
+import { SignedTokenCodec } from '../../common/cursor/signed-token';
 
 /**
  * A position in one user's change feed: every change at or before (xid, seq) has been delivered.

@@ -1,15 +1,14 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
-import { ProblemException } from '../../common/problem/problem.exception';
-import { uuidv7 } from '../../common/uuid';
-import { AppConfig } from '../../config/app-config';
+import type { EntityManager } from 'typeorm';
+import { ProblemException } from '../common/problem/problem.exception';
+import { uuidv7 } from '../common/uuid';
+import { AppConfig } from '../config/app-config';
 import type { AccessTokenClaims } from './access-token.service';
 import { ExpiringMap } from './expiring-map';
-import { queryRows } from './query-rows';
 import { classifyFailedRotation, issueRefreshToken, parseRefreshToken, SPENT_SECRETS_KEPT } from './refresh-token';
-import { Session, type SessionRevocationReason } from './session.entity';
+import type { Session, SessionRevocationReason } from './session.entity';
 import { SessionStateStore } from './session-state.store';
+import { SessionsRepository } from './sessions.repository';
 
 export interface OpenedSession {
   sessionId: string;
@@ -48,7 +47,7 @@ export class SessionsService implements BeforeApplicationShutdown {
   private readonly pendingTouches = new Set<Promise<void>>();
 
   constructor(
-    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly sessions: SessionsRepository,
     private readonly state: SessionStateStore,
     private readonly config: AppConfig,
   ) {}
@@ -61,15 +60,14 @@ export class SessionsService implements BeforeApplicationShutdown {
     await this.purgeEnded(userId);
     const id = uuidv7();
     const { token, hash } = issueRefreshToken(id);
-    const rows = await queryRows<{ id: string }>(
-      this.sessions.manager,
-      `INSERT INTO sessions (id, user_id, refresh_token_hash, user_agent, created_at, last_used_at, expires_at)
-       SELECT $1, u.id, $3, $4, now(), now(), now() + make_interval(secs => $5)
-       FROM users u WHERE u.id = $2 AND NOT u.disabled
-       RETURNING id`,
-      [id, userId, hash, userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null, this.config.refreshTtlSeconds],
-    );
-    return rows.length === 0 ? undefined : { sessionId: id, refreshToken: token };
+    const opened = await this.sessions.insertForEnabledUser({
+      id,
+      userId,
+      refreshTokenHash: hash,
+      userAgent: userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+      ttlSeconds: this.config.refreshTtlSeconds,
+    });
+    return opened ? { sessionId: id, refreshToken: token } : undefined;
   }
 
   /**
@@ -81,29 +79,16 @@ export class SessionsService implements BeforeApplicationShutdown {
     const presented = parseRefreshToken(refreshToken);
     if (!presented) throw invalidRefreshToken('The refresh token is not valid');
     const next = issueRefreshToken(presented.sessionId);
-    const rotated = await queryRows<{ user_id: string }>(
-      this.sessions.manager,
-      `UPDATE sessions s
-       SET refresh_token_hash = $3, rotation_count = s.rotation_count + 1, last_used_at = now(),
-           expires_at = now() + make_interval(secs => $4),
-           spent_refresh_token_hashes = (array_prepend(s.refresh_token_hash, s.spent_refresh_token_hashes))[1:$5]
-       WHERE s.id = $1 AND s.refresh_token_hash = $2 AND s.revoked_at IS NULL AND s.expires_at > now()
-         AND EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND NOT u.disabled)
-       RETURNING s.user_id`,
-      [presented.sessionId, presented.hash, next.hash, this.config.refreshTtlSeconds, SPENT_SECRETS_KEPT],
-    );
-    const userId = rotated[0]?.user_id;
+    const userId = await this.sessions.rotate({
+      sessionId: presented.sessionId,
+      presentedHash: presented.hash,
+      nextHash: next.hash,
+      ttlSeconds: this.config.refreshTtlSeconds,
+      spentKept: SPENT_SECRETS_KEPT,
+    });
     if (userId !== undefined) return { sessionId: presented.sessionId, userId, refreshToken: next.token };
 
-    const [facts] = await queryRows<{ user_id: string; revoked: boolean; current: boolean; spent: boolean; expired: boolean }>(
-      this.sessions.manager,
-      `SELECT s.user_id, (s.revoked_at IS NOT NULL OR u.disabled) AS revoked,
-              s.refresh_token_hash = $2 AS current, $2 = ANY (s.spent_refresh_token_hashes) AS spent,
-              s.expires_at <= now() AS expired
-       FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.id = $1`,
-      [presented.sessionId, presented.hash],
-    );
+    const facts = await this.sessions.rotationFacts(presented.sessionId, presented.hash);
     const failure = classifyFailedRotation({
       exists: facts !== undefined,
       revoked: facts?.revoked ?? false,
@@ -146,14 +131,7 @@ export class SessionsService implements BeforeApplicationShutdown {
         return true;
       }
     }
-    const [row] = await queryRows<{ user_id: string; active: boolean; remaining_seconds: number }>(
-      this.sessions.manager,
-      `SELECT s.user_id, (s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled) AS active,
-              extract(epoch FROM s.expires_at - now())::float8 AS remaining_seconds
-       FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.id = $1`,
-      [claims.sid],
-    );
+    const row = await this.sessions.activity(claims.sid);
     if (row === undefined || !row.active) {
       await this.state.remember(claims.sid, 'revoked');
       return false;
@@ -169,26 +147,19 @@ export class SessionsService implements BeforeApplicationShutdown {
 
   /** The user's live sessions, newest first. */
   listActive(userId: string): Promise<Session[]> {
-    return this.sessions
-      .createQueryBuilder('s')
-      .where('s.user_id = :userId', { userId })
-      .andWhere('s.revoked_at IS NULL')
-      .andWhere('s.expires_at > now()')
-      .orderBy('s.created_at', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .getMany();
+    return this.sessions.listLive(userId);
   }
 
   /** Revokes one of the user's live sessions; false when it is not one of them. */
   async revoke(userId: string, sessionId: string, reason: SessionRevocationReason): Promise<boolean> {
-    const ids = await this.endSessions(this.sessions.manager, 's.id = $1 AND s.user_id = $2', [sessionId, userId], reason);
+    const ids = await this.sessions.endOne(sessionId, reason, userId);
     await this.publishRevocations(ids);
     return ids.length > 0;
   }
 
   /** Revokes every live session of the user except `keepSessionId`; returns how many. */
   async revokeAll(userId: string, reason: SessionRevocationReason, keepSessionId?: string): Promise<number> {
-    const ids = await this.endAllForUser(this.sessions.manager, userId, reason, keepSessionId);
+    const ids = await this.sessions.endAllOfUser(userId, reason, keepSessionId);
     await this.publishRevocations(ids);
     return ids.length;
   }
@@ -199,9 +170,7 @@ export class SessionsService implements BeforeApplicationShutdown {
    * once the transaction has committed and before they answer.
    */
   endAllForUser(manager: EntityManager, userId: string, reason: SessionRevocationReason, keepSessionId?: string): Promise<string[]> {
-    return keepSessionId === undefined
-      ? this.endSessions(manager, 's.user_id = $1', [userId], reason)
-      : this.endSessions(manager, 's.user_id = $1 AND s.id <> $2', [userId, keepSessionId], reason);
+    return this.sessions.endAllOfUser(userId, reason, keepSessionId, manager);
   }
 
   /** Makes committed revocations visible to every instance before the response is sent. */
@@ -210,21 +179,9 @@ export class SessionsService implements BeforeApplicationShutdown {
   }
 
   private async revokeOne(sessionId: string, reason: SessionRevocationReason): Promise<boolean> {
-    const ids = await this.endSessions(this.sessions.manager, 's.id = $1', [sessionId], reason);
+    const ids = await this.sessions.endOne(sessionId, reason);
     await this.publishRevocations(ids);
     return ids.length > 0;
-  }
-
-  private async endSessions(manager: EntityManager, condition: string, parameters: unknown[], reason: SessionRevocationReason): Promise<string[]> {
-    const reasonParameter = `$${parameters.length + 1}`;
-    const rows = await queryRows<{ id: string }>(
-      manager,
-      `UPDATE sessions s SET revoked_at = now(), revoked_reason = ${reasonParameter}
-       WHERE ${condition} AND s.revoked_at IS NULL AND s.expires_at > now()
-       RETURNING s.id`,
-      [...parameters, reason],
-    );
-    return rows.map((row) => row.id);
   }
 
   /** Lets the lastUsedAt writes still in flight finish before the database pool closes. */
@@ -239,12 +196,7 @@ export class SessionsService implements BeforeApplicationShutdown {
   private touch(sessionId: string): void {
     if (!this.recentlyTouched.setIfAbsent(sessionId, true, TOUCH_INTERVAL_MS)) return;
     const write = this.sessions
-      .createQueryBuilder()
-      .update(Session)
-      .set({ lastUsedAt: () => 'now()' })
-      .where('id = :sessionId', { sessionId })
-      .andWhere(`last_used_at < now() - interval '1 minute'`)
-      .execute()
+      .touch(sessionId)
       .then(
         () => undefined,
         (error: unknown) => this.logger.warn(`could not record session use: ${error instanceof Error ? error.message : String(error)}`),
@@ -254,12 +206,6 @@ export class SessionsService implements BeforeApplicationShutdown {
   }
 
   private async purgeEnded(userId: string): Promise<void> {
-    await queryRows(
-      this.sessions.manager,
-      `DELETE FROM sessions
-       WHERE user_id = $1
-         AND (revoked_at < now() - make_interval(days => $2) OR expires_at < now() - make_interval(days => $2))`,
-      [userId, ENDED_SESSION_RETENTION_DAYS],
-    );
+    await this.sessions.purgeEnded(userId, ENDED_SESSION_RETENTION_DAYS);
   }
 }

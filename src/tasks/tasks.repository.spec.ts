@@ -1,5 +1,5 @@
-import { buildListQuery, positionOf } from './task-list-query';
-import type { TaskFilters, TaskRow } from './task.types';
+import { buildListQuery, positionOf, TASK_COLUMNS, type TaskRow } from './tasks.repository';
+import type { TaskFilters } from './task.types';
 
 const OWNER = '0193a1ef-0000-7000-8000-000000000001';
 const ID = '0193a1f0-7b8c-7def-8123-456789abcdef';
@@ -7,20 +7,28 @@ const base: TaskFilters = { ownerId: OWNER };
 
 const row: TaskRow = {
   id: ID,
-  owner_id: OWNER,
+  ownerId: OWNER,
   title: 't',
   description: null,
   status: 'todo',
   priority: 'high',
-  due_at: null,
+  dueAt: null,
   tags: [],
   version: 1,
-  created_at: new Date('2026-11-22T09:30:00.123Z'),
-  updated_at: new Date('2026-11-22T10:00:00.000Z'),
-  completed_at: null,
+  createdAt: new Date('2026-11-22T09:30:00.123Z'),
+  updatedAt: new Date('2026-11-22T10:00:00.000Z'),
+  completedAt: null,
 };
 
 describe('buildListQuery', () => {
+  it("returns each row under the entity's property names, so it is a TaskRow as it comes", () => {
+    expect(TASK_COLUMNS).toBe(
+      'id, owner_id AS "ownerId", title, description, status, priority, due_at AS "dueAt", tags, version, ' +
+        'created_at AS "createdAt", updated_at AS "updatedAt", completed_at AS "completedAt"',
+    );
+    expect(buildListQuery(base, '-createdAt', 21).text.startsWith(`SELECT ${TASK_COLUMNS} FROM tasks WHERE`)).toBe(true);
+  });
+
   it('orders the first page by the sort key and id, owner-scoped, live rows only, fetching limit+1', () => {
     const { text, params } = buildListQuery(base, '-createdAt', 21);
     expect(text).toContain('WHERE owner_id = $1::uuid AND deleted_at IS NULL');
@@ -83,7 +91,7 @@ describe('buildListQuery', () => {
 describe('positionOf', () => {
   it('takes the sort value of the row for each sort', () => {
     expect(positionOf(row, 'updatedAt')).toEqual({ sort: 'updatedAt', at: '2026-11-22T10:00:00.000Z', id: ID });
-    expect(positionOf({ ...row, due_at: new Date('2027-01-01T00:00:00Z') }, '-dueAt')).toEqual({
+    expect(positionOf({ ...row, dueAt: new Date('2027-01-01T00:00:00Z') }, '-dueAt')).toEqual({
       sort: '-dueAt',
       dueAt: '2027-01-01T00:00:00.000Z',
       id: ID,

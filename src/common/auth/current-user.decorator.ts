@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext, UnauthorizedException } from '@nestjs/common';
-import type { AuthUser } from '../auth-user';
+import type { AuthUser } from './auth-user';
 
 /** The authenticated caller of a protected route. */
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthUser => {

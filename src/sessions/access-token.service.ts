@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { AppConfig } from '../../config/app-config';
-import { type AuthUser, ROLES, type Role } from '../auth-user';
+import { AppConfig } from '../config/app-config';
+import { type AuthUser, ROLES, type Role } from '../common/auth/auth-user';
 import { recallVerifiedToken, rememberVerifiedToken } from './verified-tokens';
 
 export const ACCESS_TOKEN_ISSUER = 'taskwright';

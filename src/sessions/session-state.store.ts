@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
-import { type RedisClient, RedisService } from '../../redis/redis.service';
+import { AppConfig } from '../config/app-config';
+import { type RedisClient, RedisService } from '../redis/redis.service';
 import { ExpiringMap } from './expiring-map';
 
 export type SessionState = 'active' | 'revoked';

@@ -1,5 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { User } from '../../users/user.entity';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 
 /** Why a session ended; kept for the audit trail and for support. */
 export type SessionRevocationReason =
@@ -21,13 +20,10 @@ export class Session {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
 
+  /** Named by table, not by the User entity: sessions/ sits below users/ (the cascade on account deletion). */
   @Column({ name: 'user_id', type: 'uuid' })
+  @ForeignKey('users', { name: 'sessions_user_id_fkey', onDelete: 'CASCADE' })
   userId: string;
-
-  /** Declared for the schema (the cascade on account deletion); never loaded. */
-  @ManyToOne(() => User, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'sessions_user_id_fkey' })
-  user?: User;
 
   @Column({ name: 'refresh_token_hash', type: 'bytea', select: false })
   refreshTokenHash: Buffer;

@@ -1,9 +1,9 @@
-import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { LoginFailureLimitInterceptor } from './login-failure-limit.interceptor';
-import { GENERAL_THROTTLER } from './rate-limit-keys';
 
 export const AUTH_RATE_LIMITED = 'taskwright:authRateLimited';
+/** The general limit's throttler. Named `default` so that a bare `@SkipThrottle()` (health) skips it. */
+export const GENERAL_THROTTLER = 'default';
 
 /**
  * Which strict limits a credential route gets (AUTH_RATE_LIMIT_MAX per AUTH_RATE_LIMIT_TTL_MS
@@ -18,10 +18,10 @@ export const AUTH_RATE_LIMITED = 'taskwright:authRateLimited';
  */
 export type AuthRateLimitKind = 'login' | 'register' | 'refresh' | 'password';
 
-/** Puts a credential route under its strict limits instead of the general one. */
+/**
+ * Puts a credential route under its strict limits instead of the general one. A marker only: auth
+ * reads it (rate-limit.options.ts); the login route adds LoginFailureLimitInterceptor itself,
+ * since that counter lives in auth and this marker sits below it.
+ */
 export const AuthRateLimit = (kind: AuthRateLimitKind): MethodDecorator =>
-  applyDecorators(
-    SetMetadata(AUTH_RATE_LIMITED, kind),
-    SkipThrottle({ [GENERAL_THROTTLER]: true }),
-    ...(kind === 'login' ? [UseInterceptors(LoginFailureLimitInterceptor)] : []),
-  );
+  applyDecorators(SetMetadata(AUTH_RATE_LIMITED, kind), SkipThrottle({ [GENERAL_THROTTLER]: true }));

@@ -1,5 +1,5 @@
 import { Param, ParseUUIDPipe } from '@nestjs/common';
-import { ValidationProblem } from '../../common/problem/problem.exception';
+import { ValidationProblem } from '../problem/problem.exception';
 
 /** A path parameter that must be a UUID: anything else is a 400 validation problem naming it. */
 export const UuidParam = (name: string): ParameterDecorator =>

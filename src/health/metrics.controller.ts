@@ -2,8 +2,8 @@ import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../common/http/public.decorator';
-import { MetricsService } from './metrics.service';
+import { Public } from '../common/auth/public.decorator';
+import { MetricsService } from '../metrics/metrics.service';
 
 /**
  * Prometheus scrape endpoint on the main port (when METRICS_PORT is unset). Public: keep it

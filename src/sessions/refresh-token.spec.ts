@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { uuidv7 } from '../../common/uuid';
+import { uuidv7 } from '../common/uuid';
 import { classifyFailedRotation, issueRefreshToken, parseRefreshToken, REFRESH_TOKEN_MAX_LENGTH } from './refresh-token';
 
 describe('refresh tokens', () => {
