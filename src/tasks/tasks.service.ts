@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 import type { AuthUser } from '../auth/auth-user';
 import { UserCacheService } from '../common/cache/user-cache.service';
 import { IdempotencyService, type IdempotentRequest } from '../common/idempotency/idempotency.service';
@@ -16,7 +17,6 @@ import { taskNotFound } from './task-id.pipe';
 import { buildListQuery, positionOf } from './task-list-query';
 import { toTaskDto, toTombstoneDto } from './task.mapper';
 import { TASK_COLUMNS, type TaskFilters, type TaskPriority, type TaskRow, type TaskStatus } from './task.types';
-import { uuidv7 } from '../common/uuid';
 
 export interface CreatedTask {
   task: TaskDto;

@@ -1,11 +1,11 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 import type { AuthUser, Role } from '../auth/auth-user';
 import { PasswordHasher } from '../auth/password/password-hasher.service';
 import { SessionsService } from '../auth/sessions/sessions.service';
 import { ProblemException, ValidationProblem } from '../common/problem/problem.exception';
-import { uuidv7 } from '../common/uuid';
 import { canonicalEmail } from './canonical-email';
 import { decodeUserCursor, encodeUserCursor } from './user-cursor';
 import { User } from './user.entity';
@@ -40,8 +40,8 @@ function invalidCredentials(): ProblemException {
   return new ProblemException(401, 'invalid-credentials', 'The email or password is wrong');
 }
 
-function userNotFound(): NotFoundException {
-  return new NotFoundException('No such user');
+function userNotFound(): ProblemException {
+  return new ProblemException(404, 'not-found', 'No such user');
 }
 
 /** LIKE treats `%`, `_` and the escape character itself specially; a prefix filter must not. */

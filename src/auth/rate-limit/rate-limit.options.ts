@@ -13,7 +13,6 @@ import {
   rateLimitKey,
   refreshSessionOf,
   type TrackedRequest,
-  type VerifyAccessToken,
 } from './rate-limit-keys';
 
 const reflector = new Reflector();
@@ -40,7 +39,7 @@ function perRouteKey(context: ExecutionContext, tracker: string, throttlerName: 
  * (`@AuthRateLimit(kind)`) a per-address limit on registration and a strict per-account limit
  * (email, session, user). Failed logins are counted by LoginFailureLimitInterceptor instead.
  */
-export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStorage, verify: VerifyAccessToken): ThrottlerModuleOptions {
+export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStorage): ThrottlerModuleOptions {
   return {
     storage,
     throttlers: [
@@ -48,7 +47,7 @@ export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStor
         name: GENERAL_THROTTLER,
         ttl: config.rateLimitTtlMs,
         limit: config.rateLimitMax,
-        getTracker: (request) => clientTracker(request as TrackedRequest, verify),
+        getTracker: (request) => clientTracker(request as TrackedRequest),
         // One budget per client across all routes.
         generateKey: (_context, tracker, throttlerName) => rateLimitKey(throttlerName, tracker),
       },
@@ -66,7 +65,7 @@ export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStor
         ttl: config.authRateLimitTtlMs,
         limit: config.authRateLimitMax,
         skipIf: skipsAccountLimit,
-        getTracker: (request) => accountTracker(request as TrackedRequest, verify),
+        getTracker: (request) => accountTracker(request as TrackedRequest),
         generateKey: perRouteKey,
         setHeaders: false,
       },
