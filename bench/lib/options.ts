@@ -1,6 +1,6 @@
 import type { DatasetSpec } from './seed';
 
-export type Mode = 'quick' | 'full';
+type Mode = 'quick' | 'full';
 
 export interface BenchOptions {
   mode: Mode;

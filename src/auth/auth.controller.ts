@@ -7,7 +7,6 @@ import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems
 import { toUserDto } from '../users/dto/user.dto';
 import type { AuthUser } from './auth-user';
 import { AuthService, type IssuedTokens } from './auth.service';
-import { ApiConditionalRead } from './decorators/api-conditional-read.decorator';
 import { CurrentUser } from './decorators/current-user.decorator';
 import { UuidParam } from './decorators/uuid-param.decorator';
 import { LoginDto } from './dto/login.dto';
@@ -116,7 +115,6 @@ export class AuthController {
   @Get('sessions')
   @ApiBearerAuth('bearer')
   @ApiOkResponse({ type: SessionListDto })
-  @ApiConditionalRead()
   @ApiProblems(401)
   async listSessions(@CurrentUser() caller: AuthUser): Promise<SessionListDto> {
     const sessions = await this.auth.listSessions(caller);

@@ -2,7 +2,7 @@ import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm
 import { SEARCH_CONFIG, TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from './task.types';
 
 /** Shared by the entity and the migration, so the generated column is declared exactly once. */
-export const TASK_SEARCH_EXPRESSION = `to_tsvector('${SEARCH_CONFIG}'::regconfig, coalesce(title, '') || ' ' || coalesce(description, ''))`;
+const TASK_SEARCH_EXPRESSION = `to_tsvector('${SEARCH_CONFIG}'::regconfig, coalesce(title, '') || ' ' || coalesce(description, ''))`;
 
 /**
  * A task. The table is read and written with hand-written SQL in TasksService (one conditional
