@@ -4,7 +4,7 @@
  * (see ../shared/STACK.md); the Swagger CLI plugin runs as a ts-jest transformer so the served
  * OpenAPI document in tests is the same one `nest build` produces.
  */
-const esmPackages = ['@nestjs', 'cookie', 'content-disposition', 'file-type', 'uint8array-extras', 'strtok3', 'token-types', '@tokenizer', 'peek-readable', 'uuid', 'p-limit', 'yocto-queue'];
+const esmPackages = ['@nestjs', 'cookie', 'content-disposition', 'file-type', 'uint8array-extras', 'strtok3', 'token-types', '@tokenizer', 'peek-readable', 'p-limit', 'yocto-queue'];
 
 const transform = {
   '^.+\\.ts$': [
