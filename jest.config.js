@@ -4,7 +4,7 @@
  * (see ../shared/STACK.md); the Swagger CLI plugin runs as a ts-jest transformer so the served
  * OpenAPI document in tests is the same one `nest build` produces.
  */
-const esmPackages = ['@nestjs', 'cookie', 'content-disposition', 'file-type', 'uint8array-extras', 'strtok3', 'token-types', '@tokenizer', 'peek-readable'];
+const esmPackages = ['@nestjs', 'cookie', 'content-disposition', 'file-type', 'uint8array-extras', 'strtok3', 'token-types', '@tokenizer', 'peek-readable', 'p-limit', 'yocto-queue'];
 
 const transform = {
   '^.+\\.ts$': [
@@ -20,8 +20,9 @@ const transform = {
 const transformIgnorePatterns = [`/node_modules/(?!(${esmPackages.join('|')})/)`];
 
 module.exports = {
-  // A global option (ignored inside projects): e2e specs boot apps and run concurrency scenarios.
-  testTimeout: 60000,
+  // A global option (ignored inside projects), and the only timeout: e2e specs boot apps, hash with
+  // argon2 on a busy machine, run concurrency scenarios and hold Redis partitions of 12 to 30 s.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',

@@ -55,10 +55,11 @@ export class AppModule {
         MetricsEndpointModule.forRoot(config),
       ],
       providers: [
-        // Guards run in this order: count the request (by user when its token verifies, else by IP)
-        // before spending a session lookup on it, then authenticate, then check the role.
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        // Guards run in this order: authenticate (the one token verification of a request), count
+        // the request by the user it named or else by address, then refuse a failed
+        // authentication or a missing role.
         { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_INTERCEPTOR, useClass: HttpCachingInterceptor },
       ],

@@ -4,9 +4,6 @@ import { loadConfig } from '../src/config/app-config';
 import { loginUser, registerUser, uniqueEmail } from './helpers/auth';
 import { startTestApp, type TestApp, testEnv } from './helpers/test-app';
 
-// Each test starts its own apps (a second or two each), and argon2 on a busy machine is slow.
-jest.setTimeout(60_000);
-
 describe('the first admin (e2e)', () => {
   const started: TestApp[] = [];
   const start = async (env: Record<string, string>, databaseUrl?: string) => {

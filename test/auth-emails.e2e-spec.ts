@@ -2,10 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { canonicalEmail } from '../src/users/canonical-email';
 import { createAdmin, registerUser } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
-
-// Starting the app, and argon2 on a busy machine, can outlast Jest's 5 s default.
-jest.setTimeout(60_000);
+import { useTestApp } from './helpers/test-app';
 
 const TYPE = 'https://taskwright.dev/problems/';
 
@@ -27,13 +24,7 @@ const VARIANTS: Array<[string, (suffix: string) => string[]]> = [
 ];
 
 describe('emails in canonical form (e2e)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '3', AUTH_RATE_LIMIT_TTL_MS: '60000', TRUST_PROXY: '1', AUTH_REGISTER_IP_MAX: '1000', AUTH_LOGIN_IP_FAILURE_MAX: '1000' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '3', AUTH_RATE_LIMIT_TTL_MS: '60000', TRUST_PROXY: '1', AUTH_REGISTER_IP_MAX: '1000', AUTH_LOGIN_IP_FAILURE_MAX: '1000' });
 
   let ipSequence = 0;
   /** Each request from its own address, so only the per-account limit is in play. */

@@ -1,9 +1,6 @@
 import { loginUser, registerUser, uniqueEmail } from './helpers/auth';
 import { TcpProxy } from './helpers/tcp-proxy';
-import { startTestApp, type TestApp } from './helpers/test-app';
-
-// Several apps per spec, and a Redis reconnect, outlast Jest's 5 s default.
-jest.setTimeout(60_000);
+import { startTestApp, useTestApp, type TestApp } from './helpers/test-app';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 /** Sharing state between instances needs Redis; without TEST_REDIS_URL these cannot run. */
@@ -18,14 +15,8 @@ async function waitFor(condition: () => Promise<boolean>, what: string, timeoutM
 }
 
 describe('sessions and limits without Redis reachable (e2e)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // Nothing listens on port 1: every Redis command fails at once, as when Redis is down.
-    t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_TIMEOUT_MS: '100', AUTH_RATE_LIMIT_MAX: '3', AUTH_LOGIN_IP_FAILURE_MAX: '3' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  // Nothing listens on port 1: every Redis command fails at once, as when Redis is down.
+  const t = useTestApp({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_TIMEOUT_MS: '100', AUTH_RATE_LIMIT_MAX: '3', AUTH_LOGIN_IP_FAILURE_MAX: '3' });
 
   it('authenticates and revokes from PostgreSQL, and still rate limits (in memory)', async () => {
     const user = await registerUser(t.api);

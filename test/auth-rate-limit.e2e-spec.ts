@@ -1,10 +1,7 @@
 import { canonicalEmail } from '../src/users/canonical-email';
 import { craftJwt, registerUser, uniqueEmail } from './helpers/auth';
 import type { ApiResponse } from './helpers/test-app';
-import { startTestApp, type TestApp } from './helpers/test-app';
-
-// Starting the app, and argon2 on a busy machine, can outlast Jest's 5 s default.
-jest.setTimeout(60_000);
+import { useTestApp } from './helpers/test-app';
 
 const TYPE = 'https://taskwright.dev/problems/';
 
@@ -23,18 +20,12 @@ function expectRateLimited(response: ApiResponse, maxWaitSeconds: number): void 
 
 describe('rate limits (e2e)', () => {
   describe('the strict limits on credential routes (AUTH_RATE_LIMIT_MAX=3, per-address budgets 6)', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp({
-        AUTH_RATE_LIMIT_MAX: '3',
-        AUTH_RATE_LIMIT_TTL_MS: '60000',
-        AUTH_LOGIN_IP_FAILURE_MAX: '6',
-        AUTH_REGISTER_IP_MAX: '6',
-        TRUST_PROXY: '1',
-      });
-    });
-    afterAll(async () => {
-      await t?.close();
+    const t = useTestApp({
+      AUTH_RATE_LIMIT_MAX: '3',
+      AUTH_RATE_LIMIT_TTL_MS: '60000',
+      AUTH_LOGIN_IP_FAILURE_MAX: '6',
+      AUTH_REGISTER_IP_MAX: '6',
+      TRUST_PROXY: '1',
     });
 
     const login = (email: string, ip: string, password = 'not the password') => t.api.post('/v1/auth/login', { email, password }, from(ip));
@@ -138,13 +129,7 @@ describe('rate limits (e2e)', () => {
   });
 
   describe('the general limit (RATE_LIMIT_MAX=5)', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp({ RATE_LIMIT_MAX: '5', RATE_LIMIT_TTL_MS: '60000', TRUST_PROXY: '1' });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp({ RATE_LIMIT_MAX: '5', RATE_LIMIT_TTL_MS: '60000', TRUST_PROXY: '1' });
 
     it('counts per user when the token verifies, so users behind one address do not share a budget', async () => {
       const alice = await registerUser(t.api);

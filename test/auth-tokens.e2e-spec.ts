@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { craftJwt, decodeAccessToken, registerUser } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
-
-// Starting the app, and argon2 on a busy machine, can outlast Jest's 5 s default.
-jest.setTimeout(60_000);
+import { useTestApp } from './helpers/test-app';
 
 const TYPE = 'https://taskwright.dev/problems/';
 
 /** Tokens that only someone who saw another user's access token, or holds the signing key, could send. */
 describe('token hardening (e2e)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '10000' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '10000' });
 
   const me = (token: string) => t.api.get('/v1/users/me', { token });
   const refresh = (refreshToken: string) => t.api.post('/v1/auth/refresh', { refreshToken });

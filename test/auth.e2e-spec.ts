@@ -1,22 +1,13 @@
 import { canonicalEmail } from '../src/users/canonical-email';
 import { craftJwt, decodeAccessToken, loginUser, registerUser, type TokenResponseJson, uniqueEmail } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
-
-// Starting the app, and argon2 on a busy machine, can outlast Jest's 5 s default.
-jest.setTimeout(60_000);
+import { useTestApp } from './helpers/test-app';
 
 const PROBLEM = /^application\/problem\+json/;
 const TYPE = 'https://taskwright.dev/problems/';
 
 describe('auth (e2e)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // Many registrations and logins from one address: lift the strict limit (tested in auth-rate-limit).
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '10000' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  // Many registrations and logins from one address: lift the strict limit (tested in auth-rate-limit).
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '10000' });
 
   const me = (token: string) => t.api.get('/v1/users/me', { token });
 

@@ -1,7 +1,7 @@
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { DataSource } from 'typeorm';
 import { registerUser } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { startTestApp, useTestApp, type TestApp } from './helpers/test-app';
 import { TcpProxy } from './helpers/tcp-proxy';
 
 interface Session {
@@ -33,13 +33,7 @@ function countDatabaseUse(t: TestApp): { count(): number; restore(): void } {
 }
 
 describe('user-scoped caching (e2e)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_MAX: '100000' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ RATE_LIMIT_MAX: '100000' });
 
   it('never answers one user from another user’s entries, even for the same URLs at the same time', async () => {
     const users = await Promise.all(Array.from({ length: 6 }, () => newUser(t)));

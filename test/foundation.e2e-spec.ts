@@ -1,13 +1,7 @@
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 describe('foundation (e2e)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp();
 
   it('answers liveness and readiness with the database up', async () => {
     expect((await t.api.get('/health/live')).body).toEqual({ status: 'ok' });

@@ -1,9 +1,6 @@
 import { connect } from 'node:net';
 import { createAdmin, registerUser, uniqueEmail, type RegisteredUser } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
-
-// Starting the app, and argon2 on a busy machine, can outlast Jest's 5 s default.
-jest.setTimeout(60_000);
+import { useTestApp } from './helpers/test-app';
 
 const TYPE = 'https://taskwright.dev/problems/';
 
@@ -79,16 +76,12 @@ function expectRawProblem(response: RawResponse, status: number): Record<string,
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 describe('hostile HTTP input (e2e)', () => {
-  let t: TestApp;
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '100000' });
   let user: RegisteredUser;
   let admin: RegisteredUser;
   beforeAll(async () => {
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '100000' });
     user = await registerUser(t.api);
     admin = await createAdmin(t);
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   const expectProblem = (response: { status: number; headers: Headers; body: { type: string; status: number } }, status: number, type?: string) => {
@@ -283,13 +276,7 @@ describe('hostile HTTP input (e2e)', () => {
 });
 
 describe('slow clients (item 8)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ HTTP_REQUEST_TIMEOUT_MS: '1500', HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_CONNECTIONS_CHECK_INTERVAL_MS: '250' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ HTTP_REQUEST_TIMEOUT_MS: '1500', HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_CONNECTIONS_CHECK_INTERVAL_MS: '250' });
 
   // A trickle of one byte every 500 ms lasts 30 s: cut within the timeout (plus the check
   // interval and a loaded machine's margin), or not at all.
@@ -315,13 +302,7 @@ describe('slow clients (item 8)', () => {
 });
 
 describe('connection cap (item 8)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ HTTP_MAX_CONNECTIONS: '3' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ HTTP_MAX_CONNECTIONS: '3' });
 
   /** Opens a keep-alive connection, sends one request, and resolves with the first bytes (or '' if closed first). */
   const openAndAsk = (port: number) =>

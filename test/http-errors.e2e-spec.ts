@@ -1,19 +1,10 @@
-import { startTestApp, type TestApp } from './helpers/test-app';
-
-// Starting the app, and argon2 on a busy machine, can outlast Jest's 5 s default.
-jest.setTimeout(60_000);
+import { useTestApp } from './helpers/test-app';
 
 const TYPE = 'https://taskwright.dev/problems/';
 
 /** Body handling needs a JSON route to hit: POST /v1/auth/login. */
 describe('request bodies (e2e)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp();
 
   const expectProblem = (response: { status: number; headers: Headers; body: { type: string; status: number } }, status: number, type: string) => {
     expect(response.status).toBe(status);

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { DataSource, type QueryRunner } from 'typeorm';
-import { MetricsService } from '../src/metrics/metrics.service';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { registerUser } from './helpers/auth';
+import { startTestApp, useTestApp, type TestApp } from './helpers/test-app';
 
 /** The value of the sample whose name and labels match exactly (labels in any order). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -30,13 +30,7 @@ async function freePort(): Promise<number> {
 
 describe('metrics (e2e)', () => {
   describe('on the main port (default)', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp({ DATABASE_POOL_SIZE: '2' });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp({ DATABASE_POOL_SIZE: '2' });
 
     it('is documented in the OpenAPI document as text/plain, outside /v1', async () => {
       const doc = (await t.api.get('/docs-json', { skipOpenApiCheck: true })).body;
@@ -93,27 +87,16 @@ describe('metrics (e2e)', () => {
       expect(sample(after, 'db_pool_requests_waiting')).toBe(0);
     });
 
-    it('counts cache results, rate-limit rejections and login failures recorded by other modules', async () => {
-      const before = (await t.api.get<string>('/metrics')).body;
-      for (const result of ['hit', 'miss', 'error']) expect(sample(before, 'cache_operations_total', { result })).toBe(0);
-
-      const metrics = t.app.get(MetricsService);
-      metrics.cacheHit();
-      metrics.cacheHit();
-      metrics.cacheMiss();
-      metrics.cacheError();
-      metrics.rateLimited('auth');
-      metrics.loginFailed('wrong_password');
-      metrics.loginFailed('wrong_password');
-      metrics.loginFailed('account_disabled');
-
-      const text = (await t.api.get<string>('/metrics')).body;
-      expect(sample(text, 'cache_operations_total', { result: 'hit' })).toBe(2);
-      expect(sample(text, 'cache_operations_total', { result: 'miss' })).toBe(1);
-      expect(sample(text, 'cache_operations_total', { result: 'error' })).toBe(1);
-      expect(sample(text, 'rate_limit_rejections_total', { throttler: 'auth' })).toBe(1);
-      expect(sample(text, 'login_failures_total', { reason: 'wrong_password' })).toBe(2);
-      expect(sample(text, 'login_failures_total', { reason: 'account_disabled' })).toBe(1);
+    it('counts the user-scoped cache’s misses and hits of real reads', async () => {
+      const read = async (result: string) => sample((await t.api.get<string>('/metrics')).body, 'cache_operations_total', { result }) ?? 0;
+      const user = await registerUser(t.api);
+      const misses = await read('miss');
+      expect((await t.api.get('/v1/tasks?limit=7', { token: user.accessToken })).status).toBe(200);
+      expect(await read('miss')).toBeGreaterThan(misses);
+      const hitsBefore = await read('hit');
+      expect((await t.api.get('/v1/tasks?limit=7', { token: user.accessToken })).status).toBe(200);
+      expect(await read('hit')).toBeGreaterThan(hitsBefore);
+      expect(await read('error')).toBe(0);
     });
 
     it('counts real failed logins and real 429s (the alert signals), read through /metrics', async () => {
@@ -134,22 +117,19 @@ describe('metrics (e2e)', () => {
       const taken = `metrics-taken-${Date.now().toString(36)}@example.com`;
       for (let i = 0; i < 10; i += 1) expect((await t.api.post('/v1/auth/register', { email: taken, password: 'short', name: 'M' })).status).toBe(400);
       expect((await t.api.post('/v1/auth/register', { email: taken, password: 'short', name: 'M' })).status).toBe(429);
+      const disabled = await registerUser(t.api);
+      await t.sql('UPDATE users SET disabled = true WHERE id = $1', [disabled.user.id]);
+      expect((await t.api.post('/v1/auth/login', { email: disabled.email, password: disabled.password })).status).toBe(403);
       const after = await read();
       expect(after.failures - before.failures).toBe(10);
-      expect(after.disabled - before.disabled).toBe(0);
+      expect(after.disabled - before.disabled).toBe(1);
       expect(after.loginLimited - before.loginLimited).toBe(1);
       expect(after.registerLimited - before.registerLimited).toBe(1);
     });
   });
 
   describe('with METRICS_ENABLED=false', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp({ METRICS_ENABLED: 'false' });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp({ METRICS_ENABLED: 'false' });
 
     it('answers /metrics with 404 and leaves it out of the OpenAPI document', async () => {
       const response = await t.api.get('/metrics');

@@ -4,9 +4,6 @@ import { TcpProxy } from './helpers/tcp-proxy';
 import type { ApiResponse } from './helpers/test-app';
 import { startTestApp, type TestApp } from './helpers/test-app';
 
-// Partitions of 10+ s, several apps and reconnects per spec.
-jest.setTimeout(120_000);
-
 const redisUrl = process.env.TEST_REDIS_URL;
 /** A partition needs a real Redis behind the proxy; without TEST_REDIS_URL these cannot run. */
 const describeWithRedis = redisUrl ? describe : describe.skip;

@@ -28,7 +28,6 @@ interface Outcome {
   error?: string;
 }
 
-
 let requestCounter = 0;
 
 /** One GET; resolves with the status and body, or with the socket error's code. */

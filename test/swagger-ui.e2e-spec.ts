@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { registerUser } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
@@ -11,14 +11,10 @@ if (!haveChromium) process.stderr.write(`swagger-ui spec skipped: no Chromium at
 const itWithChromium = haveChromium ? it : it.skip;
 
 describe('Swagger UI in a real browser (e2e)', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let browser: Browser | undefined;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
   afterAll(async () => {
     await browser?.close();
-    await t?.close();
   });
 
   itWithChromium('authorises with a bearer token and executes GET /v1/tasks live', async () => {

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { loginUser, registerUser, type RegisteredUser } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { useTestApp, type TestApp } from './helpers/test-app';
 
 /** GET /v1/tasks/changes: the offline-sync feed never skips a change, even out-of-order commits. */
 
@@ -69,19 +69,8 @@ class Replica {
   }
 }
 
-// The project-level testTimeout in jest.config.js is not applied to these specs (Jest reads it
-// from the global config), and the concurrent scenarios take several seconds.
-jest.setTimeout(120_000);
-
 describe('tasks change feed (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '1000000', DATABASE_POOL_SIZE: '20' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '1000000', DATABASE_POOL_SIZE: '20' });
 
   /** What the database says the user's tasks are: live ones with their state, and tombstones. */
   async function finalState(user: RegisteredUser): Promise<{ live: Map<string, TaskJson>; deleted: Set<string> }> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { registerUser, type RegisteredUser } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 /** Optimistic concurrency and idempotent creation under truly concurrent requests. */
 
@@ -12,21 +12,13 @@ interface TaskJson {
 
 const PARALLEL = 10;
 
-// The project-level testTimeout in jest.config.js is not applied to these specs (Jest reads it
-// from the global config), and the concurrent scenarios take several seconds.
-jest.setTimeout(120_000);
-
 describe('tasks under concurrency (e2e)', () => {
-  let t: TestApp;
+  // A pool as large as the burst, so the requests really overlap in the database.
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '100000', DATABASE_POOL_SIZE: '20' });
   let user: RegisteredUser;
 
   beforeAll(async () => {
-    // A pool as large as the burst, so the requests really overlap in the database.
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '100000', DATABASE_POOL_SIZE: '20' });
     user = await registerUser(t.api);
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   async function create(title = 'Contended'): Promise<{ task: TaskJson; etag: string }> {

@@ -1,5 +1,5 @@
 import { registerUser, type RegisteredUser } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 /** GET /v1/tasks: filters, every sort, keyset pagination, cursor integrity. */
 
@@ -48,12 +48,8 @@ function comparator(sort: Sort): (a: TaskJson, b: TaskJson) => number {
   };
 }
 
-// The project-level testTimeout in jest.config.js is not applied to these specs (Jest reads it
-// from the global config), and the concurrent scenarios take several seconds.
-jest.setTimeout(120_000);
-
 describe('tasks listing (e2e)', () => {
-  let t: TestApp;
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '100000' });
   let user: RegisteredUser;
   let all: TaskJson[];
 
@@ -79,7 +75,6 @@ describe('tasks listing (e2e)', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '100000' });
     user = await registerUser(t.api);
     const titles = [
       'Prepare quarterly reports',
@@ -111,9 +106,6 @@ describe('tasks listing (e2e)', () => {
     }
     all = (await page('limit=100')).data;
     expect(all).toHaveLength(40);
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   it.each(SORTS)('sort=%s returns every task in the documented order, page by page, without gaps or duplicates', async (sort) => {

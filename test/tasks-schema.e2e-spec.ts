@@ -4,7 +4,7 @@ import { buildListQuery } from '../src/tasks/tasks.repository';
 import { CHANGES_SQL } from '../src/tasks/changes/changes.repository';
 import type { TaskFilters, TaskSort } from '../src/tasks/task.types';
 import { registerUser } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 /**
  * The tasks migration: consistent with the entities, reversible, and its indexes are the ones the
@@ -23,11 +23,10 @@ function nodes(plan: PlanNode): PlanNode[] {
 }
 
 describe('tasks schema (e2e)', () => {
-  let t: TestApp;
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '1000' });
   let ownerId: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '1000' });
     ownerId = (await registerUser(t.api)).user.id;
     // Enough rows for the planner to prefer an index walk over reading the table, as it does at scale.
     await t.sql(
@@ -42,9 +41,6 @@ describe('tasks schema (e2e)', () => {
       [ownerId],
     );
     await t.sql('ANALYZE tasks');
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   it('matches the entities exactly: TypeORM would change nothing in any table', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createAdmin, registerUser, type RegisteredUser } from './helpers/auth';
-import { startTestApp, type ApiResponse, type TestApp } from './helpers/test-app';
+import { useTestApp, type ApiResponse } from './helpers/test-app';
 
 /** Tasks: CRUD, validation, conditional requests, idempotent creation, ownership and caching. */
 
@@ -27,22 +27,14 @@ function problemShape(response: ApiResponse): Record<string, unknown> {
   return { httpStatus: response.status, contentType: response.headers.get('content-type'), type, title, status, detail, keys: Object.keys(response.body as object).sort() };
 }
 
-// The project-level testTimeout in jest.config.js is not applied to these specs (Jest reads it
-// from the global config), and the concurrent scenarios take several seconds.
-jest.setTimeout(120_000);
-
 describe('tasks (e2e)', () => {
-  let t: TestApp;
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '100000' });
   let alice: RegisteredUser;
   let bob: RegisteredUser;
 
   beforeAll(async () => {
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '1000', RATE_LIMIT_MAX: '100000' });
     alice = await registerUser(t.api, { name: 'Alice' });
     bob = await registerUser(t.api, { name: 'Bob' });
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   async function create(user: RegisteredUser, body: Record<string, unknown> = { title: 'A task' }): Promise<TaskJson> {

@@ -1,20 +1,11 @@
 import { createAdmin, decodeAccessToken, loginUser, registerUser, type RegisteredUser, type TokenResponseJson, uniqueEmail } from './helpers/auth';
-import { startTestApp, type TestApp } from './helpers/test-app';
-
-// Starting the app, and argon2 on a busy machine, can outlast Jest's 5 s default.
-jest.setTimeout(60_000);
+import { useTestApp } from './helpers/test-app';
 
 const PROBLEM = /^application\/problem\+json/;
 const TYPE = 'https://taskwright.dev/problems/';
 
 describe('users (e2e)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ AUTH_RATE_LIMIT_MAX: '10000' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '10000' });
 
   const me = (token: string) => t.api.get('/v1/users/me', { token });
   const fieldsOf = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((error) => error.field);

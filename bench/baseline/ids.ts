@@ -1,4 +1,4 @@
-import { uuidv7 } from '../../src/common/uuid';
+import { v7 as uuidv7 } from 'uuid';
 
 /** Ids and request ids are UUIDv7 made exactly as Taskwright makes them. */
 export { uuidv7 };

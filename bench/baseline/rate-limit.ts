@@ -1,26 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { RedisClientType } from '@redis/client';
+import { INCREMENT_SCRIPT } from '../../src/auth/rate-limit/rate-limit-scripts';
 import { bounded } from './redis-deadline';
 
-/** Taskwright's rate-limit script (src/auth/rate-limit/redis-throttler.storage.ts), verbatim. */
-const INCREMENT_SCRIPT = `
-local blockTtl = redis.call('PTTL', KEYS[2])
-if blockTtl > 0 then
-  return { tonumber(ARGV[2]) + 1, blockTtl, blockTtl }
-end
-local hits = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-if hits > tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-  redis.call('DEL', KEYS[1])
-  return { hits, tonumber(ARGV[3]), tonumber(ARGV[3]) }
-end
-return { hits, ttl, 0 }
-`;
 const SCRIPT_SHA1 = createHash('sha1').update(INCREMENT_SCRIPT).digest('hex');
 
 export interface RateDecision {

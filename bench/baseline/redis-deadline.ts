@@ -1,6 +1,9 @@
+import { withDeadline } from '../../src/redis/deadline';
+
 /**
- * The reply deadline a bare server needs too, so it does not hang on a silent Redis: the same
- * timer race per call as Taskwright's RedisService.call() (without its breaker and fallbacks).
+ * The reply deadline a bare server needs too, so it does not hang on a silent Redis: Taskwright's
+ * own deadline race (withDeadline, as RedisService.call() uses it), without its breaker and
+ * fallbacks.
  */
 let deadlineMs = 500;
 
@@ -9,17 +12,5 @@ export function setRedisDeadline(ms: number): void {
 }
 
 export function bounded<T>(pending: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis did not answer within ${deadlineMs} ms`)), deadlineMs);
-    pending.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return withDeadline(pending, deadlineMs, () => new Error(`redis did not answer within ${deadlineMs} ms`));
 }

@@ -18,12 +18,14 @@
  * DATABASE_POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS, REDIS_URL, REDIS_KEY_PREFIX, JWT_SECRET,
  * JWT_ACCESS_TTL_SECONDS, CACHE_TTL_MS, RATE_LIMIT_MAX, RATE_LIMIT_TTL_MS, BODY_LIMIT_BYTES).
  */
-import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool, type PoolClient } from 'pg';
 import { createClient, type RedisClientType } from '@redis/client';
 import { buildListQuery, positionOf, TASK_COLUMNS, type TaskRow } from '../../src/tasks/tasks.repository';
+import { etagOfJson, ifNoneMatchMatches } from '../../src/common/http/etag';
+import { isUuid } from '../../src/common/uuid';
+import { hashRequest } from '../../src/common/idempotency/canonical-json';
 import { expectedVersionFromIfMatch, taskEtag } from '../../src/tasks/task-etag';
 import { toTaskDto } from '../../src/tasks/task.mapper';
 import type { TaskFilters } from '../../src/tasks/task.types';
@@ -35,7 +37,7 @@ import { AccessTokenVerifier, type AccessClaims } from './jwt';
 import { RateLimiter } from './rate-limit';
 import { setRedisDeadline } from './redis-deadline';
 import { SessionCheck } from './sessions';
-import { Invalid, isUuid, parseListQuery, parseTaskBody, type FieldError } from './validate';
+import { Invalid, parseListQuery, parseTaskBody, type FieldError } from './validate';
 
 function env(name: string, fallback?: string): string {
   const value = process.env[name];
@@ -178,18 +180,8 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply): Promi
   return { id: claims.sub, role: claims.role };
 }
 
-function etagOfJson(json: string): string {
-  return `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
-}
-
 function notModified(request: FastifyRequest, etag: string): boolean {
-  const header = request.headers['if-none-match'];
-  if (!header) return false;
-  const bare = etag.replace(/^W\//, '');
-  return header
-    .split(',')
-    .map((tag) => tag.trim())
-    .some((tag) => tag === '*' || tag.replace(/^W\//, '') === bare);
+  return ifNoneMatchMatches(request.headers['if-none-match'], etag);
 }
 
 /**
@@ -294,17 +286,6 @@ const IDEMPOTENCY_SCOPE = 'tasks.create';
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 let lastPurgeAt = 0;
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 async function insertTask(client: Pool | PoolClient, ownerId: string, task: NewTask): Promise<TaskDto> {
   const { rows } = await client.query<TaskRow>(
     `INSERT INTO tasks (id, owner_id, title, description, status, priority, due_at, tags, completed_at)
@@ -329,7 +310,7 @@ interface NewTask {
 /** Create, with an Idempotency-Key claimed in the same transaction (same SQL as IdempotencyService). */
 async function createTask(ownerId: string, task: NewTask, key: string | undefined): Promise<{ task: TaskDto; replayed: boolean }> {
   if (key === undefined) return { task: await insertTask(pool, ownerId, task), replayed: false };
-  const requestHash = createHash('sha256').update(canonicalJson(task)).digest('hex');
+  const requestHash = hashRequest(task);
   const client = await pool.connect();
   let result: { task: TaskDto; replayed: boolean };
   try {

@@ -13,6 +13,7 @@ import {
   type TaskSort,
   type TaskStatus,
 } from '../../src/tasks/task.types';
+import { isUuid } from '../../src/common/uuid';
 
 /**
  * Hand-written checks with the same outcomes as Taskwright's DTOs (class-validator with whitelist,
@@ -31,7 +32,6 @@ export class Invalid extends Error {
 }
 
 const ZONED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isZoned(value: unknown): value is string {
   return typeof value === 'string' && ZONED.test(value) && !Number.isNaN(Date.parse(value));
@@ -102,7 +102,7 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
     else errors.push({ field: 'cursor', message: 'cursor must be 1 to 1024 characters' });
   }
   if (ownerId !== undefined) {
-    if (typeof ownerId === 'string' && UUID.test(ownerId)) out.ownerId = ownerId;
+    if (isUuid(ownerId)) out.ownerId = ownerId;
     else errors.push({ field: 'ownerId', message: 'ownerId must be a UUID' });
   }
   if (errors.length > 0) throw new Invalid(errors);
@@ -172,8 +172,4 @@ export function parseTaskBody(body: unknown, partial: boolean): TaskInput {
   }
   if (errors.length > 0) throw new Invalid(errors);
   return out;
-}
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }

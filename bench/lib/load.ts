@@ -29,7 +29,7 @@ export interface LoadSpec {
   rate?: number;
 }
 
-export interface LatencySummary {
+interface LatencySummary {
   mean: number;
   p50: number;
   p90: number;

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { DatasetSpec } from './seed';
 
-export type Mode = 'quick' | 'full';
+type Mode = 'quick' | 'full';
 
 export interface BenchOptions {
   mode: Mode;

@@ -2,7 +2,7 @@
  * One progress line on stderr: rewritten in place on a terminal, printed at most every few seconds
  * otherwise (CI logs stay short but show the run is alive).
  */
-export class Progress {
+class Progress {
   private readonly tty = Boolean(process.stderr.isTTY);
   private lastLine = '';
   private lastPrintedAt = 0;

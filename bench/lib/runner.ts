@@ -43,7 +43,7 @@ export class RssSampler {
 }
 
 /** One side of a comparison: a server, what to send it, and optionally a second load at the same time. */
-export interface Side {
+interface Side {
   label: string;
   server: ServerProcess;
   plan: () => RequestPlan;

@@ -27,7 +27,7 @@ export interface DatasetSpec {
 }
 
 export const BENCH_PASSWORD = 'bench-password-not-secret-0123';
-export const EMAIL_DOMAIN = 'bench.taskwright.test';
+const EMAIL_DOMAIN = 'bench.taskwright.test';
 
 export function userEmail(namespace: string, rank: number): string {
   return `bench-${namespace}-${rank}@${EMAIL_DOMAIN}`;
@@ -38,7 +38,7 @@ export function deepOwnerEmail(namespace: string): string {
 }
 
 /** Words of titles and descriptions; the search scenario queries some of them. */
-export const VOCABULARY = [
+const VOCABULARY = [
   'report', 'invoice', 'meeting', 'review', 'budget', 'deploy', 'release', 'customer', 'dentist', 'groceries',
   'garden', 'insurance', 'migration', 'roadmap', 'interview', 'backup', 'quarterly', 'newsletter', 'workshop', 'travel',
   'passport', 'renovation', 'contract', 'onboarding', 'benchmark', 'security', 'audit', 'kubernetes', 'postgres', 'birthday',
@@ -90,7 +90,7 @@ function taskSelect(owner: string, ts: string): string {
 const TASK_INSERT = `INSERT INTO tasks (id, owner_id, title, description, status, priority, due_at, tags, version, created_at, updated_at, completed_at)`;
 
 /** How many tasks the spread gives user `rank` (1-based) of `users`. */
-export function spreadCount(spec: DatasetSpec, rank: number): number {
+function spreadCount(spec: DatasetSpec, rank: number): number {
   let harmonic = 0;
   for (let r = 1; r <= spec.users; r += 1) harmonic += 1 / r;
   return Math.max(1, Math.round(spec.spreadTasks / (rank * harmonic)));

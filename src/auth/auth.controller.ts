@@ -7,7 +7,6 @@ import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems
 import { toUserDto } from '../users/dto/user.dto';
 import type { AuthUser } from '../common/auth/auth-user';
 import { AuthService, type IssuedTokens } from './auth.service';
-import { ApiConditionalRead } from '../common/openapi/api-conditional-read.decorator';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { UuidParam } from '../common/http/uuid-param.decorator';
 import { LoginDto } from './dto/login.dto';
@@ -118,7 +117,6 @@ export class AuthController {
   @Get('sessions')
   @ApiBearerAuth('bearer')
   @ApiOkResponse({ type: SessionListDto })
-  @ApiConditionalRead()
   @ApiProblems(401)
   async listSessions(@CurrentUser() caller: AuthUser): Promise<SessionListDto> {
     const sessions = await this.auth.listSessions(caller);

@@ -9,11 +9,10 @@ import { LoginFailureLimitInterceptor } from './rate-limit/login-failure-limit.i
 import { createThrottlerOptions } from './rate-limit/rate-limit.options';
 import { RateLimitStorageModule } from './rate-limit/rate-limit-storage.module';
 import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage';
-import { AccessTokenService } from '../sessions/access-token.service';
 import { SessionsModule } from '../sessions/sessions.module';
 
 /**
- * Authentication: the auth routes, the `jwt` Passport strategy behind the global JwtAuthGuard, and
+ * Authentication: the auth routes, the Passport strategy behind the global JwtAuthGuard, and
  * the rate limiter's configuration (the guards themselves are registered in AppModule, in order).
  */
 @Module({
@@ -22,10 +21,9 @@ import { SessionsModule } from '../sessions/sessions.module';
     SessionsModule,
     RateLimitStorageModule,
     ThrottlerModule.forRootAsync({
-      imports: [RateLimitStorageModule, SessionsModule],
-      inject: [AppConfig, RedisThrottlerStorage, AccessTokenService],
-      useFactory: (config: AppConfig, storage: RedisThrottlerStorage, tokens: AccessTokenService) =>
-        createThrottlerOptions(config, storage, (token, request) => tokens.verify(token, request)),
+      imports: [RateLimitStorageModule],
+      inject: [AppConfig, RedisThrottlerStorage],
+      useFactory: (config: AppConfig, storage: RedisThrottlerStorage) => createThrottlerOptions(config, storage),
     }),
   ],
   controllers: [AuthController],

@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.exception';
 import type { User } from '../users/user.entity';
 import { type NewAccount, UsersService } from '../users/users.service';
@@ -38,7 +38,9 @@ export class AuthService {
     const rotated = await this.sessions.rotate(refreshToken);
     const user = await this.users.findById(rotated.userId).catch((error: unknown) => {
       // Deleted between the rotation and this read: its sessions are gone with it.
-      if (error instanceof NotFoundException) throw new ProblemException(401, 'invalid-refresh-token', 'The session has ended; log in again');
+      if (error instanceof ProblemException && error.getStatus() === 404) {
+        throw new ProblemException(401, 'invalid-refresh-token', 'The session has ended; log in again');
+      }
       throw error;
     });
     return this.tokensFor(user, rotated.sessionId, rotated.refreshToken);
@@ -54,7 +56,7 @@ export class AuthService {
 
   /** Ends one of the caller's own live sessions (the current one included); 404 for any other id. */
   async revokeSession(caller: AuthUser, sessionId: string): Promise<void> {
-    if (!(await this.sessions.revoke(caller.id, sessionId, 'revoked-by-user'))) throw new NotFoundException('No such session');
+    if (!(await this.sessions.revoke(caller.id, sessionId, 'revoked-by-user'))) throw new ProblemException(404, 'not-found', 'No such session');
   }
 
   /** "Log out everywhere else". */

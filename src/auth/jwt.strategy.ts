@@ -1,29 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { randomUUID } from 'node:crypto';
+import passport from 'passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config';
 import type { AuthUser } from '../common/auth/auth-user';
-import { unauthenticated } from './guards/unauthenticated';
-import {
-  accessTokenKey,
-  ACCESS_TOKEN_ALGORITHMS,
-  ACCESS_TOKEN_AUDIENCE,
-  ACCESS_TOKEN_ISSUER,
-  toAccessTokenClaims,
-} from '../sessions/access-token.service';
+import { unauthenticated } from '../common/auth/unauthenticated';
+import { accessTokenKey, ACCESS_TOKEN_ALGORITHMS, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, toAccessTokenClaims } from '../sessions/access-token.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { recallVerifiedToken } from '../sessions/verified-tokens';
-
-export const JWT_STRATEGY = 'jwt';
 
 /**
  * Verifies the bearer token (HS256 only, our issuer and audience, not expired), then asks
  * SessionsService whether its session is still live, so logout and revocations bite at once.
+ *
+ * Passport's strategy registry is process-wide: under one shared name, the app started last would
+ * check every app's tokens against its own sessions and Redis (the multi-instance specs run two
+ * apps in one process, one of them cut off from Redis). So each app registers its strategy under
+ * a name of its own, which its JwtAuthGuard uses, and removes it when it closes.
  */
 @Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
-  private readonly extractToken = ExtractJwt.fromAuthHeaderAsBearerToken();
-
+export class JwtStrategy extends PassportStrategy(Strategy) implements OnModuleDestroy {
   constructor(
     config: AppConfig,
     private readonly sessions: SessionsService,
@@ -37,24 +33,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       audience: ACCESS_TOKEN_AUDIENCE,
       ignoreExpiration: false,
     });
-  }
-
-  /**
-   * passport-jwt's authenticate, minus the second signature check when the rate limiter already
-   * verified this exact token for this request, with the same key, algorithm, issuer, audience
-   * and expiry rules (AccessTokenService). The session check in `validate` always runs.
-   */
-  override authenticate(request: Parameters<Strategy['authenticate']>[0], options?: Parameters<Strategy['authenticate']>[1]): void {
-    const token = this.extractToken(request);
-    const payload = token ? recallVerifiedToken(request, token) : undefined;
-    if (payload === undefined) {
-      super.authenticate(request, options);
-      return;
-    }
-    this.validate(payload).then(
-      (user) => this.success(user),
-      (error: unknown) => this.error(error instanceof Error ? error : new Error(String(error))),
-    );
+    // The mixin registered this strategy under passport-jwt's shared name `jwt`.
+    passport.unuse(this.name);
+    this.name = `jwt-${randomUUID()}`;
+    passport.use(this.name, this);
   }
 
   async validate(payload: unknown): Promise<AuthUser> {
@@ -62,5 +44,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     if (!claims) throw unauthenticated('invalid-token');
     if (!(await this.sessions.isActive(claims))) throw unauthenticated('session-revoked');
     return { id: claims.sub, role: claims.role, sessionId: claims.sid };
+  }
+
+  onModuleDestroy(): void {
+    passport.unuse(this.name);
   }
 }

@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { config as loadDotenv } from 'dotenv';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { isEmail } from 'class-validator';
 import { type AppConfig, ConfigValidationError, loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { dataSourceOptions, resolveDatabase, runPendingMigrations } from '../database/database';
@@ -44,7 +45,7 @@ export function parseCreateAdminArguments(argv: string[], passwordFromStdin?: st
   const email = values.email?.trim() ?? '';
   const password = values.password ?? passwordFromStdin ?? '';
   const name = values.name?.trim() ?? BOOTSTRAP_ADMIN_NAME;
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) problems.push('--email must be an email address of at most 254 characters');
+  if (!isEmail(email) || email.length > 254) problems.push('--email must be an email address of at most 254 characters');
   if (password.length < 10 || password.length > 128) problems.push('the password must be 10 to 128 characters');
   if (name.length < 1 || name.length > 100) problems.push('--name must be 1 to 100 characters');
   if (problems.length > 0) throw new UsageError(problems.join('; '));

@@ -3,9 +3,10 @@ import * as argon2 from 'argon2';
 import { config as loadDotenv } from 'dotenv';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { isEmail } from 'class-validator';
 import { type AppConfig, ConfigValidationError, loadConfig } from '../config/app-config';
 import { batchDataSourceOptions, resolveDatabase } from '../database/database';
-import { uuidv7 } from '../common/uuid';
 import { canonicalEmail } from '../users/canonical-email';
 
 const USAGE = `usage: npm run seed -- --tasks <count> [--users <count>] [--owner-email <address>] [--password <password>]
@@ -53,7 +54,7 @@ export function parseSeedArguments(argv: string[]): SeedArguments {
   }
   const ownerEmail = values['owner-email']?.trim() ?? DEFAULT_OWNER_EMAIL;
   const password = values.password ?? DEFAULT_PASSWORD;
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(ownerEmail)) throw new SeedUsageError('--owner-email must be an email address');
+  if (!isEmail(ownerEmail)) throw new SeedUsageError('--owner-email must be an email address');
   if (password.length < 10 || password.length > 128) throw new SeedUsageError('--password must be 10 to 128 characters');
   return {
     tasks: count(values.tasks, 'tasks', 10_000, 0, 100_000_000),

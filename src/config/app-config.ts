@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { isEmail } from 'class-validator';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -252,7 +253,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (c.adminPassword !== undefined && (c.adminPassword.length < 10 || c.adminPassword.length > 128)) {
     r.problems.push('ADMIN_PASSWORD must be 10 to 128 characters');
   }
-  if (c.adminEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(c.adminEmail)) {
+  if (c.adminEmail !== undefined && !isEmail(c.adminEmail)) {
     r.problems.push('ADMIN_EMAIL must be an email address');
   }
   if (c.databaseConnectTimeoutMs > c.databaseQueryTimeoutMs) {

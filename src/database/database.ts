@@ -11,7 +11,7 @@ export interface ResolvedDatabase {
   stop(): Promise<void>;
 }
 
-export const EMBEDDED_DATABASE_NAME = 'taskwright';
+const EMBEDDED_DATABASE_NAME = 'taskwright';
 
 /** The configured server, or, when none is configured, an embedded PostgreSQL of our own. */
 export async function resolveDatabase(config: AppConfig, log: EmbeddedPostgresLog): Promise<ResolvedDatabase> {

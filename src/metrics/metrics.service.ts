@@ -3,9 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource } from 'typeorm';
 
 /** Why a login was refused; a closed set, so the label cannot grow without bound. */
-export type LoginFailureReason = 'invalid_credentials' | 'unknown_email' | 'wrong_password' | 'account_disabled';
-
-export type CacheResult = 'hit' | 'miss' | 'error';
+export type LoginFailureReason = 'invalid_credentials' | 'account_disabled';
 
 /** The counters node-postgres keeps on its Pool. */
 interface PgPoolCounts {
@@ -17,7 +15,7 @@ interface PgPoolCounts {
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Label value for requests that matched no route: the raw URL would be unbounded. */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 function isPgPool(value: unknown): value is PgPoolCounts {

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Opti
 import { createClient, ErrorReply, type RedisClientType } from '@redis/client';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { withDeadline } from './deadline';
 
 export type RedisClient = RedisClientType;
 
@@ -79,13 +80,9 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     return this.client !== undefined;
   }
 
-  get isReady(): boolean {
-    return this.client?.isReady ?? false;
-  }
-
   /** Whether `call()` would reach Redis now (configured, connected, circuit closed). */
   get available(): boolean {
-    return !this.circuitOpen && this.isReady;
+    return !this.circuitOpen && (this.client?.isReady ?? false);
   }
 
   /**
@@ -118,7 +115,10 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
       throw new RedisUnavailableError('redis is not connected');
     }
     try {
-      return await this.withDeadline(command(client));
+      return await withDeadline(command(client), this.timeoutMs, () => {
+        this.metrics?.redisCallTimedOut();
+        return new RedisUnavailableError(`redis did not answer within ${this.timeoutMs} ms`);
+      });
     } catch (error) {
       // An error reply proves the connection works; anything else is the connection failing.
       if (!(error instanceof ErrorReply)) this.trip(error instanceof Error ? error.message : String(error));
@@ -135,26 +135,6 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopProbing();
     if (this.client?.isOpen) this.client.destroy();
-  }
-
-  private withDeadline<T>(pending: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.metrics?.redisCallTimedOut();
-        reject(new RedisUnavailableError(`redis did not answer within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      // Also handles the late outcome of a call that missed its deadline (a no-op by then).
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
   }
 
   private trip(reason: string): void {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createSecretKey, type KeyObject } from 'node:crypto';
+import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
 import { type AuthUser, ROLES, type Role } from '../common/auth/auth-user';
-import { recallVerifiedToken, rememberVerifiedToken } from './verified-tokens';
 
 export const ACCESS_TOKEN_ISSUER = 'taskwright';
 export const ACCESS_TOKEN_AUDIENCE = 'taskwright-api';
@@ -17,8 +17,6 @@ export interface AccessTokenClaims {
   sid: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Narrows a verified payload to our claims; a token signed with our secret but shaped otherwise is
  * refused. jsonwebtoken checks `exp` only when it is present, so a token without one (it would
@@ -28,22 +26,21 @@ export function toAccessTokenClaims(payload: unknown): AccessTokenClaims | undef
   if (typeof payload !== 'object' || payload === null) return undefined;
   const { sub, role, sid, exp } = payload as Record<string, unknown>;
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined;
-  if (typeof sub !== 'string' || !UUID.test(sub)) return undefined;
-  if (typeof sid !== 'string' || !UUID.test(sid)) return undefined;
+  if (!isUuid(sub) || !isUuid(sid)) return undefined;
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return undefined;
   return { sub, role: role as Role, sid };
 }
 
 /**
  * The HMAC key as a KeyObject, made once. Given a string, jsonwebtoken 9 first tries to parse it
- * as a PEM public key (createPublicKey, then catch) on every verify: about 0.6 ms of CPU per token
- * measured by `npm run bench -- --micro`, against 11 µs with a KeyObject.
+ * as a PEM public key (createPublicKey, then catch) on every verify, which costs far more CPU than
+ * the HMAC itself (`npm run bench -- --micro` measures both).
  */
 export function accessTokenKey(secret: string): KeyObject {
   return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
-/** Signs the short-lived access tokens (HS256, JWT_SECRET) and checks them outside Passport. */
+/** Signs the short-lived access tokens (HS256, JWT_SECRET); JwtStrategy checks them. */
 @Injectable()
 export class AccessTokenService {
   private readonly jwt: JwtService;
@@ -59,31 +56,10 @@ export class AccessTokenService {
         issuer: ACCESS_TOKEN_ISSUER,
         audience: ACCESS_TOKEN_AUDIENCE,
       },
-      verifyOptions: { algorithms: ACCESS_TOKEN_ALGORITHMS, issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE },
     });
   }
 
   sign(user: AuthUser): string {
     return this.jwt.sign({ role: user.role, sid: user.sessionId }, { subject: user.id });
-  }
-
-  /**
-   * The claims of a valid token, else undefined. Checks the signature only, not the session: the
-   * rate limiter uses it to count a request against its user rather than its IP. Given the
-   * request, a success is remembered for it, so the authentication guard does not verify the
-   * same token a second time (see verified-tokens.ts).
-   */
-  verify(token: string, request?: object): AccessTokenClaims | undefined {
-    const known = request === undefined ? undefined : recallVerifiedToken(request, token);
-    if (known !== undefined) return toAccessTokenClaims(known);
-    let payload: unknown;
-    try {
-      payload = this.jwt.verify<object>(token);
-    } catch {
-      return undefined;
-    }
-    const claims = toAccessTokenClaims(payload);
-    if (claims !== undefined && request !== undefined) rememberVerifiedToken(request, token, payload as object);
-    return claims;
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { uuidv7 } from '../common/uuid';
-import { classifyFailedRotation, issueRefreshToken, parseRefreshToken, REFRESH_TOKEN_MAX_LENGTH } from './refresh-token';
+import { v7 as uuidv7 } from 'uuid';
+import { classifyFailedRotation, issueRefreshToken, parseRefreshToken } from './refresh-token';
 
 describe('refresh tokens', () => {
   it('carry the session id and 256 random bits, and are stored only as the SHA-256 of the secret', () => {
@@ -9,7 +9,8 @@ describe('refresh tokens', () => {
     const [prefix, secret] = issued.token.split('.');
     expect(prefix).toBe(sessionId);
     expect(Buffer.from(secret ?? '', 'base64url')).toHaveLength(32);
-    expect(issued.token).toHaveLength(REFRESH_TOKEN_MAX_LENGTH);
+    // The session id (a UUID), a dot, 32 random bytes in base64url.
+    expect(issued.token).toHaveLength(36 + 1 + 43);
     expect(issued.hash.equals(createHash('sha256').update(secret ?? '').digest())).toBe(true);
     expect(issued.hash.toString('utf8')).not.toContain(secret);
   });

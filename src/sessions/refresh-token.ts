@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isUuid } from '../common/uuid';
 
 /**
  * A refresh token is `<session id>.<43 base64url characters of 32 random bytes>`. The session id
@@ -6,9 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
  * database leak does not hand out working tokens.
  */
 const SECRET_BYTES = 32;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
-export const REFRESH_TOKEN_MAX_LENGTH = 36 + 1 + 43;
 
 export interface IssuedRefreshToken {
   token: string;
@@ -20,7 +19,7 @@ export interface ParsedRefreshToken {
   hash: Buffer;
 }
 
-export function hashRefreshSecret(secret: string): Buffer {
+function hashRefreshSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
 }
 
@@ -35,7 +34,7 @@ export function parseRefreshToken(token: string): ParsedRefreshToken | undefined
   if (dot < 0) return undefined;
   const sessionId = token.slice(0, dot).toLowerCase();
   const secret = token.slice(dot + 1);
-  if (!UUID.test(sessionId) || !SECRET.test(secret)) return undefined;
+  if (!isUuid(sessionId) || !SECRET.test(secret)) return undefined;
   return { sessionId, hash: hashRefreshSecret(secret) };
 }
 

@@ -1,11 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config';
 import { type RedisClient, RedisService } from '../redis/redis.service';
-import { ExpiringMap } from './expiring-map';
 
 export type SessionState = 'active' | 'revoked';
 
-/** Sessions remembered per instance when there is no Redis. */
+/**
+ * Sessions remembered per instance when there is no Redis: capped, so an attacker minting sessions
+ * cannot grow the maps without bound (losing an entry only costs a database lookup).
+ */
 const MAX_LOCAL_ENTRIES = 100_000;
 
 /**
@@ -22,9 +25,9 @@ const MAX_LOCAL_ENTRIES = 100_000;
 @Injectable()
 export class SessionStateStore {
   private readonly logger = new Logger(SessionStateStore.name);
-  private readonly local = new ExpiringMap<SessionState>(MAX_LOCAL_ENTRIES);
+  private readonly local = new LRUCache<string, SessionState>({ max: MAX_LOCAL_ENTRIES });
   /** Revocations Redis did not take, kept while a stale "active" answer may still be cached there. */
-  private readonly unpublished = new ExpiringMap<true>(MAX_LOCAL_ENTRIES);
+  private readonly unpublished = new LRUCache<string, true>({ max: MAX_LOCAL_ENTRIES });
   /** A revoked answer must outlive every access token issued before the revocation. */
   private readonly revokedTtlSeconds: number;
   private readonly activeTtlSeconds: number;
@@ -59,8 +62,7 @@ export class SessionStateStore {
     const ttl = Math.max(1, Math.floor(Math.min(cap, maxSeconds)));
     const onlyIfAbsent = state === 'active';
     if (!this.redis.enabled) {
-      if (onlyIfAbsent) this.local.setIfAbsent(sessionId, state, ttl * 1000);
-      else this.local.set(sessionId, state, ttl * 1000);
+      if (!onlyIfAbsent || !this.local.has(sessionId)) this.local.set(sessionId, state, { ttl: ttl * 1000 });
       return;
     }
     try {
@@ -82,7 +84,7 @@ export class SessionStateStore {
   async markRevoked(sessionIds: readonly string[]): Promise<void> {
     if (sessionIds.length === 0) return;
     if (!this.redis.enabled) {
-      for (const id of sessionIds) this.local.set(id, 'revoked', this.revokedTtlSeconds * 1000);
+      for (const id of sessionIds) this.local.set(id, 'revoked', { ttl: this.revokedTtlSeconds * 1000 });
       return;
     }
     try {
@@ -91,7 +93,7 @@ export class SessionStateStore {
       // PostgreSQL already says revoked, and instances that cannot reach Redis read it from there.
       // One that can may still hold a shared "active" for up to SESSION_ACTIVE_CACHE_SECONDS:
       // publish again as soon as this instance reaches Redis, if that comes sooner.
-      for (const id of sessionIds) this.unpublished.set(id, true, this.activeTtlSeconds * 1000);
+      for (const id of sessionIds) this.unpublished.set(id, true, { ttl: this.activeTtlSeconds * 1000 });
       this.logger.error(
         `could not publish ${sessionIds.length} session revocation(s) to redis; retrying on reconnect: ${error instanceof Error ? error.message : String(error)}`,
       );
@@ -105,7 +107,7 @@ export class SessionStateStore {
   }
 
   private async republish(): Promise<void> {
-    const ids = this.unpublished.keys();
+    const ids = [...this.unpublished.keys()];
     if (ids.length === 0) return;
     try {
       await this.redis.call((client) => this.writeRevoked(client, ids));

@@ -1,10 +1,10 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ProblemException } from '../common/problem/problem.exception';
-import { uuidv7 } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
 import type { AccessTokenClaims } from './access-token.service';
-import { ExpiringMap } from './expiring-map';
+import { LRUCache } from 'lru-cache';
+import { v7 as uuidv7 } from 'uuid';
 import { classifyFailedRotation, issueRefreshToken, parseRefreshToken, SPENT_SECRETS_KEPT } from './refresh-token';
 import type { Session, SessionRevocationReason } from './session.entity';
 import { SessionStateStore } from './session-state.store';
@@ -37,13 +37,14 @@ function invalidRefreshToken(detail: string): ProblemException {
 @Injectable()
 export class SessionsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(SessionsService.name);
-  private readonly recentlyTouched = new ExpiringMap<true>(100_000);
+  /** Capped so an attacker minting sessions cannot grow these maps; losing an entry costs a lookup. */
+  private readonly recentlyTouched = new LRUCache<string, true>({ max: 100_000, ttl: TOUCH_INTERVAL_MS });
   /**
    * The user of each session this instance read from PostgreSQL. The shared state store says only
    * "active", not whose: a cached answer is trusted for a token only when its `sub` is the user
    * known here, else PostgreSQL is asked again.
    */
-  private readonly sessionOwners = new ExpiringMap<string>(100_000);
+  private readonly sessionOwners = new LRUCache<string, string>({ max: 100_000 });
   private readonly pendingTouches = new Set<Promise<void>>();
 
   constructor(
@@ -139,7 +140,7 @@ export class SessionsService implements BeforeApplicationShutdown {
     // Only a token signed with our secret can name another user's session: refuse it, but do not
     // let it poison the cached answer for the session's owner.
     if (row.user_id !== claims.sub) return false;
-    this.sessionOwners.set(claims.sid, row.user_id, this.config.refreshTtlSeconds * 1000);
+    this.sessionOwners.set(claims.sid, row.user_id, { ttl: this.config.refreshTtlSeconds * 1000 });
     await this.state.remember(claims.sid, 'active', row.remaining_seconds);
     this.touch(claims.sid);
     return true;
@@ -194,7 +195,8 @@ export class SessionsService implements BeforeApplicationShutdown {
    * request does not wait for it.
    */
   private touch(sessionId: string): void {
-    if (!this.recentlyTouched.setIfAbsent(sessionId, true, TOUCH_INTERVAL_MS)) return;
+    if (this.recentlyTouched.has(sessionId)) return;
+    this.recentlyTouched.set(sessionId, true);
     const write = this.sessions
       .touch(sessionId)
       .then(

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ProblemException } from '../common/problem/problem.exception';
+import { isUuid } from '../common/uuid';
 import { SignedTokenCodec } from '../common/cursor/signed-token';
 import { TASK_PRIORITIES, TASK_SORTS, type TaskFilters, type TaskPriority, type TaskSort } from './task.types';
 
@@ -21,7 +22,6 @@ interface CursorPayload {
   i: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function isTimestamp(value: unknown): value is string {
@@ -46,7 +46,7 @@ export function filterFingerprint(filters: TaskFilters): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
-export function invalidCursor(detail: string): ProblemException {
+function invalidCursor(detail: string): ProblemException {
   return new ProblemException(400, 'invalid-cursor', detail, [{ field: 'cursor', message: detail }]);
 }
 
@@ -97,7 +97,7 @@ export class TaskCursorCodec {
     }
     const id = payload.i;
     const key = payload.k;
-    if (typeof id !== 'string' || !UUID.test(id) || !Array.isArray(key)) {
+    if (!isUuid(id) || !Array.isArray(key)) {
       throw invalidCursor('The cursor is malformed or has been altered; start again without a cursor');
     }
     const position = this.position(sort, key, id);

@@ -1,7 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { ProblemException } from '../common/problem/problem.exception';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/uuid';
 
 /**
  * The one "no such task" answer: absent, deleted, someone else's and malformed ids all get
@@ -18,7 +17,7 @@ export function taskNotFound(): ProblemException {
 @Injectable()
 export class TaskIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!UUID.test(value)) throw taskNotFound();
+    if (!isUuid(value)) throw taskNotFound();
     return value.toLowerCase();
   }
 }

@@ -11,7 +11,7 @@ import {
 } from './task.types';
 
 /** Shared by the entity and the migration, so the generated column is declared exactly once. */
-export const TASK_SEARCH_EXPRESSION = `to_tsvector('${SEARCH_CONFIG}'::regconfig, coalesce(title, '') || ' ' || coalesce(description, ''))`;
+const TASK_SEARCH_EXPRESSION = `to_tsvector('${SEARCH_CONFIG}'::regconfig, coalesce(title, '') || ' ' || coalesce(description, ''))`;
 
 /**
  * A task, and the one description of the tasks table: the hand-written SQL of TasksRepository and

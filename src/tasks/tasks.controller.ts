@@ -7,7 +7,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -42,17 +41,6 @@ const LIST_ETAG_HEADER = {
   schema: { type: 'string' },
 };
 const CACHE_CONTROL_HEADER = { description: '`private, no-cache`: store, but revalidate with If-None-Match', schema: { type: 'string' } };
-const IF_NONE_MATCH = ApiHeader({
-  name: 'If-None-Match',
-  required: false,
-  description: 'An ETag you hold: 304 with no body while it is still current',
-});
-interface HeaderDoc {
-  description: string;
-  schema: { type: string; example?: string };
-}
-const NOT_MODIFIED = (etag: HeaderDoc) =>
-  ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)', headers: { ETag: etag } });
 const IF_MATCH = ApiHeader({
   name: 'If-Match',
   required: false,
@@ -112,9 +100,7 @@ export class TasksController {
       'Keyset pagination: pass `nextCursor` as `cursor` with the same sort and filters until it is null. ' +
       'A cursor from another sort or other filters, or an altered one, is 400.',
   })
-  @IF_NONE_MATCH
   @ApiOkResponse({ type: TaskPageDto, headers: { ETag: LIST_ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
-  @NOT_MODIFIED(LIST_ETAG_HEADER)
   @ApiProblems(400, 403)
   list(@CurrentUser() user: AuthUser, @Query() query: ListTasksQueryDto): Promise<TaskPageDto> {
     return this.tasks.list(user, query);
@@ -129,9 +115,7 @@ export class TasksController {
       'Keep calling with `next` while `changes` is not empty; then store `next` and poll with it later. ' +
       'No change is ever skipped, even when concurrent writes commit out of order.',
   })
-  @IF_NONE_MATCH
   @ApiOkResponse({ type: ChangesPageDto, headers: { ETag: LIST_ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
-  @NOT_MODIFIED(LIST_ETAG_HEADER)
   @ApiProblems(400)
   changes(@CurrentUser() user: AuthUser, @Query() query: ListChangesQueryDto): Promise<ChangesPageDto> {
     return this.feed.list(user.id, query);
@@ -141,9 +125,7 @@ export class TasksController {
   @UserCached({ bypassWhenQueryHas: ['ownerId'] })
   @ApiOperation({ summary: 'Get one task' })
   @ID_PARAM
-  @IF_NONE_MATCH
   @ApiOkResponse({ type: TaskDto, headers: { ETag: ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
-  @NOT_MODIFIED(ETAG_HEADER)
   @ApiProblems(404)
   async findOne(
     @CurrentUser() user: AuthUser,

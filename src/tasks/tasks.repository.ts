@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
-import { uuidv7 } from '../common/uuid';
+import { v7 as uuidv7 } from 'uuid';
 import { queryRows } from '../database/query-rows';
 import { selectList } from '../database/select-list';
 import type { CursorPosition } from './task-cursor';

@@ -1,4 +1,4 @@
-import { uuidv7 } from '../common/uuid';
+import { v7 as uuidv7 } from 'uuid';
 import { decodeUserCursor, encodeUserCursor } from './user-cursor';
 
 describe('user cursors', () => {

@@ -1,9 +1,9 @@
+import { isUuid } from '../common/uuid';
+
 /**
  * The admin list's cursor: the last id of a page, wrapped so clients treat it as opaque (and we
  * may change what it holds). Ids are UUIDv7, so id order is creation order.
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 export function encodeUserCursor(lastId: string): string {
   return Buffer.from(JSON.stringify({ before: lastId })).toString('base64url');
 }
@@ -14,7 +14,7 @@ export function decodeUserCursor(cursor: string): string | undefined {
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (typeof decoded !== 'object' || decoded === null) return undefined;
     const before = (decoded as { before?: unknown }).before;
-    return typeof before === 'string' && UUID.test(before) ? before : undefined;
+    return isUuid(before) ? before : undefined;
   } catch {
     return undefined;
   }

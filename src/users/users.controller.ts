@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
-import { ApiConditionalRead } from '../common/openapi/api-conditional-read.decorator';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { Roles } from '../common/auth/roles.decorator';
 import { UuidParam } from '../common/http/uuid-param.decorator';
@@ -25,7 +24,6 @@ export class UsersController {
   /** The caller's account */
   @Get('me')
   @ApiOkResponse({ type: UserDto })
-  @ApiConditionalRead()
   @ApiProblems(401)
   async getMe(@CurrentUser() caller: AuthUser): Promise<UserDto> {
     return toUserDto(await this.users.findById(caller.id));
@@ -76,7 +74,6 @@ export class UsersController {
   @Get()
   @Roles('admin')
   @ApiOkResponse({ type: UserPageDto })
-  @ApiConditionalRead()
   @ApiProblems(400, 401, 403)
   async list(@Query() query: ListUsersQueryDto): Promise<UserPageDto> {
     const page = await this.users.list({
@@ -92,7 +89,6 @@ export class UsersController {
   @Get(':id')
   @Roles('admin')
   @ApiOkResponse({ type: UserDto })
-  @ApiConditionalRead()
   @ApiProblems(400, 401, 403, 404)
   async get(@UuidParam('id') id: string): Promise<UserDto> {
     return toUserDto(await this.users.findById(id));

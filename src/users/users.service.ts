@@ -1,9 +1,9 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { AuthUser, Role } from '../common/auth/auth-user';
 import { PasswordHasher } from './password/password-hasher.service';
 import { SessionsService } from '../sessions/sessions.service';
+import { v7 as uuidv7 } from 'uuid';
 import { ProblemException, ValidationProblem } from '../common/problem/problem.exception';
-import { uuidv7 } from '../common/uuid';
 import { canonicalEmail } from './canonical-email';
 import { decodeUserCursor, encodeUserCursor } from './user-cursor';
 import { User } from './user.entity';
@@ -39,8 +39,8 @@ function invalidCredentials(): ProblemException {
   return new ProblemException(401, 'invalid-credentials', 'The email or password is wrong');
 }
 
-function userNotFound(): NotFoundException {
-  return new NotFoundException('No such user');
+function userNotFound(): ProblemException {
+  return new ProblemException(404, 'not-found', 'No such user');
 }
 
 /**

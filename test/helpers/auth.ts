@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { ApiClient, ApiResponse, TestApp } from './test-app';
 
 /** The user JSON of the API (GET /v1/users/me). */
-export interface UserJson {
+interface UserJson {
   id: string;
   email: string;
   name: string;

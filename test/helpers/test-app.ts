@@ -174,3 +174,25 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * The app of a spec file (or of a describe block): started in a `beforeAll`, closed in an
+ * `afterAll`. Call it at the top of the block, before the block's own hooks, which then run
+ * after the app is up. The returned handle reads the running app, so use it inside tests and
+ * hooks only.
+ */
+export function useTestApp(envOverrides: Record<string, string> = {}): TestApp {
+  let running: TestApp | undefined;
+  beforeAll(async () => {
+    running = await startTestApp(envOverrides);
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  return new Proxy({} as TestApp, {
+    get(_target, property: keyof TestApp) {
+      if (running === undefined) throw new Error(`useTestApp: the app is not running (read ${String(property)} inside a test or hook)`);
+      return running[property];
+    },
+  });
+}

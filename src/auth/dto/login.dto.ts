@@ -1,5 +1,5 @@
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
-import { Trimmed } from '../../users/dto/fields';
+import { Trim } from '../../common/trim';
 
 export class LoginDto {
   /**
@@ -7,7 +7,7 @@ export class LoginDto {
    * `ada@example.com` are one account).
    * @example "ada@example.com"
    */
-  @Trimmed()
+  @Trim()
   @IsEmail()
   @MaxLength(254)
   email: string;

@@ -1,12 +1,12 @@
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
-import { Trimmed } from '../../users/dto/fields';
+import { Trim } from '../../common/trim';
 
 export class RegisterDto {
   /**
    * Unique in canonical form (trimmed, NFKC, case-folded); shown as given (trimmed). At most 254 characters.
    * @example "ada@example.com"
    */
-  @Trimmed()
+  @Trim()
   @IsEmail()
   @MaxLength(254)
   email: string;
@@ -23,7 +23,7 @@ export class RegisterDto {
    * Display name, 1 to 100 characters (trimmed).
    * @example "Ada Lovelace"
    */
-  @Trimmed()
+  @Trim()
   @IsString()
   @Length(1, 100)
   name: string;

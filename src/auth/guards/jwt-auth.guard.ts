@@ -1,67 +1,59 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import passport from 'passport';
+import { AuthGuard } from '@nestjs/passport';
 import { IS_PUBLIC } from '../../common/auth/public.decorator';
-import type { AuthUser } from '../../common/auth/auth-user';
-import { JWT_STRATEGY, JwtStrategy } from '../jwt.strategy';
-import { unauthenticated } from './unauthenticated';
+import { ProblemException } from '../../common/problem/problem.exception';
+import type { AuthenticatedRequest, AuthUser } from '../../common/auth/auth-user';
+import { JwtStrategy } from '../jwt.strategy';
+import { unauthenticated } from '../../common/auth/unauthenticated';
 
-type Middleware = (request: unknown, response: unknown, next: (error?: unknown) => void) => void;
+/** Passport reports why a token failed in `info`: the 401 that tells a client whether refreshing can help. */
+function refusalFor(info: unknown): ProblemException {
+  if (info instanceof Error && info.name === 'TokenExpiredError') return unauthenticated('token-expired');
+  if (info instanceof Error && info.message === 'No auth token') return unauthenticated('missing-token');
+  return unauthenticated('invalid-token');
+}
 
-/** Passport reports why a token failed in `info`: turn that into a 401 a client can act on. */
-export function authenticatedUser(error: unknown, user: AuthUser | false | undefined, info: unknown): AuthUser {
-  // Our own 401s from the strategy, and infrastructure failures (a 500), pass through as they are.
-  if (error) throw error;
-  if (user) return user;
-  if (info instanceof Error && info.name === 'TokenExpiredError') throw unauthenticated('token-expired');
-  if (info instanceof Error && info.message === 'No auth token') throw unauthenticated('missing-token');
-  throw unauthenticated('invalid-token');
+function isRefusal(error: unknown): error is ProblemException {
+  return error instanceof ProblemException && error.getStatus() === 401;
 }
 
 /**
- * The global guard: every route needs a valid access token of a live session unless it is
- * `@Public()`. Runs the `jwt` Passport strategy (JwtStrategy) and sets `request.user`.
- *
- * It authenticates through an Authenticator of its own rather than the `passport` singleton
- * that @nestjs/passport's AuthGuard uses: with the singleton, every app in a process (two
- * instances in one test, a CLI next to a server) would verify against whichever app registered
- * its strategy last, and so against that app's sessions and database.
+ * The first global guard: runs @nestjs/passport's AuthGuard with JwtStrategy (the token, then its
+ * session) on every route that is not `@Public()`, and sets `request.user`. A refused token is not
+ * thrown here but kept on the request (`authFailure`), so the rate limiter, which runs next and
+ * counts a caller by `request.user` (the one token verification of the request), still counts it
+ * against its address; RolesGuard then answers with it. Other errors (a database outage) throw.
  */
 @Injectable()
-export class JwtAuthGuard implements CanActivate {
-  private readonly authenticator = new passport.Authenticator();
-
+export class JwtAuthGuard extends AuthGuard() {
   constructor(
     private readonly reflector: Reflector,
     strategy: JwtStrategy,
   ) {
-    this.authenticator.use(JWT_STRATEGY, strategy);
+    super({ defaultStrategy: strategy.name });
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic === true) return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<{ user?: AuthUser }>();
-    request.user = await this.authenticate(request, http.getResponse());
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    try {
+      await super.canActivate(context);
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      request.authFailure = error;
+    }
+    // Passport settles through handleRequest, which either returns a user or throws; never let a
+    // request without either through.
+    if (request.user === undefined) request.authFailure ??= unauthenticated('invalid-token');
     return true;
   }
 
-  private authenticate(request: unknown, response: unknown): Promise<AuthUser> {
-    return new Promise((resolve, reject) => {
-      const middleware: Middleware = this.authenticator.authenticate(
-        JWT_STRATEGY,
-        { session: false },
-        (error: unknown, user: AuthUser | false | undefined, info: unknown) => {
-          try {
-            resolve(authenticatedUser(error, user, info));
-          } catch (failure) {
-            reject(failure);
-          }
-        },
-      );
-      // With a callback, Passport settles through it; `next` only ever carries an error.
-      middleware(request, response, (error) => reject(error ?? unauthenticated('invalid-token')));
-    });
+  override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false | undefined, info: unknown): TUser {
+    // Our own 401s from the strategy (a revoked session), and infrastructure failures, as they are.
+    if (error) throw error;
+    if (!user) throw refusalFor(info);
+    return user;
   }
 }

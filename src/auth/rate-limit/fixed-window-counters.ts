@@ -10,7 +10,7 @@ interface Entry {
 
 /**
  * In-process rate-limit counters with exactly the semantics of the Redis script
- * (INCREMENT_SCRIPT in redis-throttler.storage.ts), so a limit means the same with and without
+ * (INCREMENT_SCRIPT in rate-limit-scripts.ts), so a limit means the same with and without
  * Redis: a fixed window per key that starts at its first hit; the hit that passes the limit starts
  * a block of `blockMs` during which hits are refused without being counted, then a fresh window.
  *

@@ -7,8 +7,8 @@ import { canonicalEmail } from '../../users/canonical-email';
 import { ipTracker, rateLimitKey, type TrackedRequest } from './rate-limit-keys';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
-export const LOGIN_ACCOUNT_LIMIT = 'login-account';
-export const LOGIN_IP_LIMIT = 'login-ip';
+const LOGIN_ACCOUNT_LIMIT = 'login-account';
+const LOGIN_IP_LIMIT = 'login-ip';
 
 interface Budget {
   name: string;

@@ -1,22 +1,19 @@
-import { uuidv7 } from '../../common/uuid';
-import type { AccessTokenClaims } from '../../sessions/access-token.service';
+import { v7 as uuidv7 } from 'uuid';
+import type { AuthUser } from '../../common/auth/auth-user';
 import { accountTracker, clientTracker, ipTracker, rateLimitKey, type TrackedRequest } from './rate-limit-keys';
 
 const userId = uuidv7();
-const claims: AccessTokenClaims = { sub: userId, role: 'user', sid: uuidv7() };
-const verify = (token: string) => (token === 'valid' ? claims : undefined);
+const user: AuthUser = { id: userId, role: 'user', sessionId: uuidv7() };
 
 function request(overrides: Partial<TrackedRequest> = {}): TrackedRequest {
   return { ip: '203.0.113.7', headers: {}, ...overrides };
 }
 
 describe('rate-limit trackers', () => {
-  it('count a client by the user of a verified token, else by IP', () => {
-    expect(clientTracker(request({ headers: { authorization: 'Bearer valid' } }), verify)).toBe(`user:${userId}`);
-    expect(clientTracker(request({ headers: { authorization: 'bearer valid' } }), verify)).toBe(`user:${userId}`);
-    expect(clientTracker(request({ headers: { authorization: 'Bearer forged' } }), verify)).toBe('ip:203.0.113.7');
-    expect(clientTracker(request({ headers: { authorization: 'Basic valid' } }), verify)).toBe('ip:203.0.113.7');
-    expect(clientTracker(request(), verify)).toBe('ip:203.0.113.7');
+  it('count a client by the user authentication put on the request, else by IP, whatever headers it sent', () => {
+    expect(clientTracker(request({ user }))).toBe(`user:${userId}`);
+    expect(clientTracker(request({ headers: { authorization: 'Bearer forged' } }))).toBe('ip:203.0.113.7');
+    expect(clientTracker(request())).toBe('ip:203.0.113.7');
   });
 
   it('group IPv6 clients by /64, so one host cannot rotate through its addresses', () => {
@@ -25,7 +22,7 @@ describe('rate-limit trackers', () => {
   });
 
   it('count credential requests per account: the email as accounts match it, whatever its case and spaces', () => {
-    const tracker = (body: unknown) => accountTracker(request({ body }), verify);
+    const tracker = (body: unknown) => accountTracker(request({ body }));
     expect(tracker({ email: '  Ada@Example.COM ' })).toBe('email:ada@example.com');
     expect(tracker({ email: 'ada@example.com', password: 'x' })).toBe(tracker({ email: 'ADA@example.com' }));
     // The canonical form (canonicalEmail), not JavaScript's toLowerCase(): spellings of one account share a key.
@@ -35,10 +32,10 @@ describe('rate-limit trackers', () => {
 
   it('count refreshes per session, password changes per user, and anything else per IP', () => {
     const sessionId = uuidv7();
-    expect(accountTracker(request({ body: { refreshToken: `${sessionId}.${'a'.repeat(43)}` } }), verify)).toBe(`session:${sessionId}`);
-    expect(accountTracker(request({ body: { currentPassword: 'x' }, headers: { authorization: 'Bearer valid' } }), verify)).toBe(`user:${userId}`);
+    expect(accountTracker(request({ body: { refreshToken: `${sessionId}.${'a'.repeat(43)}` } }))).toBe(`session:${sessionId}`);
+    expect(accountTracker(request({ body: { currentPassword: 'x' }, user }))).toBe(`user:${userId}`);
     for (const body of [undefined, 'a string', { email: 42 }, { email: '  ' }, { refreshToken: 'garbage' }, null]) {
-      expect(accountTracker(request({ body }), verify)).toBe('ip:203.0.113.7');
+      expect(accountTracker(request({ body }))).toBe('ip:203.0.113.7');
     }
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normalizeIp } from '@nestjs/throttler';
-import type { AccessTokenClaims } from '../../sessions/access-token.service';
+import type { AuthUser } from '../../common/auth/auth-user';
 import { canonicalEmail } from '../../users/canonical-email';
 import { parseRefreshToken } from '../../sessions/refresh-token';
 
@@ -8,31 +8,24 @@ import { parseRefreshToken } from '../../sessions/refresh-token';
 export const AUTH_IP_THROTTLER = 'auth-ip';
 export const AUTH_ACCOUNT_THROTTLER = 'auth-account';
 
-/** The part of a request the trackers read; Fastify's request has it. */
+/** The part of a request the trackers read; Fastify's request has it, and JwtAuthGuard set `user`. */
 export interface TrackedRequest {
   ip: string;
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
-}
-
-/** Checks an access token's signature (not its session): only a valid token may name a user. */
-export type VerifyAccessToken = (token: string, request: object) => AccessTokenClaims | undefined;
-
-function bearerToken(request: TrackedRequest): string | undefined {
-  const header = request.headers.authorization;
-  const value = Array.isArray(header) ? header[0] : header;
-  return value?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  user?: AuthUser;
 }
 
 export function ipTracker(request: TrackedRequest): string {
   return `ip:${normalizeIp(request.ip)}`;
 }
 
-/** The general limit's client: the user of a valid access token, else the IP address. */
-export function clientTracker(request: TrackedRequest, verify: VerifyAccessToken): string {
-  const token = bearerToken(request);
-  const claims = token === undefined ? undefined : verify(token, request);
-  return claims ? `user:${claims.sub}` : ipTracker(request);
+/**
+ * The general limit's client: the user JwtAuthGuard authenticated (it runs first), else the IP
+ * address, so a forged token cannot spend a user's budget.
+ */
+export function clientTracker(request: TrackedRequest): string {
+  return request.user ? `user:${request.user.id}` : ipTracker(request);
 }
 
 /**
@@ -41,12 +34,12 @@ export function clientTracker(request: TrackedRequest, verify: VerifyAccessToken
  * session of a refresh token, or the caller of a password change; the IP when there is none.
  * Runs before validation, so the body may hold anything.
  */
-export function accountTracker(request: TrackedRequest, verify: VerifyAccessToken): string {
+export function accountTracker(request: TrackedRequest): string {
   const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
   if (typeof body.email === 'string' && body.email.trim() !== '') return `email:${canonicalEmail(body.email)}`;
   const sessionId = refreshSessionOf(request);
   if (sessionId !== undefined) return `session:${sessionId}`;
-  return clientTracker(request, verify);
+  return clientTracker(request);
 }
 
 /** The session a refresh request names, if its token is well formed. */

@@ -12,7 +12,6 @@ import {
   rateLimitKey,
   refreshSessionOf,
   type TrackedRequest,
-  type VerifyAccessToken,
 } from './rate-limit-keys';
 
 const reflector = new Reflector();
@@ -39,7 +38,7 @@ function perRouteKey(context: ExecutionContext, tracker: string, throttlerName: 
  * (`@AuthRateLimit(kind)`) a per-address limit on registration and a strict per-account limit
  * (email, session, user). Failed logins are counted by LoginFailureLimitInterceptor instead.
  */
-export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStorage, verify: VerifyAccessToken): ThrottlerModuleOptions {
+export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStorage): ThrottlerModuleOptions {
   return {
     storage,
     throttlers: [
@@ -47,7 +46,7 @@ export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStor
         name: GENERAL_THROTTLER,
         ttl: config.rateLimitTtlMs,
         limit: config.rateLimitMax,
-        getTracker: (request) => clientTracker(request as TrackedRequest, verify),
+        getTracker: (request) => clientTracker(request as TrackedRequest),
         // One budget per client across all routes.
         generateKey: (_context, tracker, throttlerName) => rateLimitKey(throttlerName, tracker),
       },
@@ -65,7 +64,7 @@ export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStor
         ttl: config.authRateLimitTtlMs,
         limit: config.authRateLimitMax,
         skipIf: skipsAccountLimit,
-        getTracker: (request) => accountTracker(request as TrackedRequest, verify),
+        getTracker: (request) => accountTracker(request as TrackedRequest),
         generateKey: perRouteKey,
         setHeaders: false,
       },

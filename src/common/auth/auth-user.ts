@@ -1,3 +1,5 @@
+import type { ProblemException } from '../problem/problem.exception';
+
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -8,4 +10,15 @@ export interface AuthUser {
   role: Role;
   /** The server-side session the access token belongs to. */
   sessionId: string;
+}
+
+/** What the global guards write on a request and read from it, in their order (see AppModule). */
+export interface AuthenticatedRequest {
+  /** The caller, once JwtAuthGuard checked the token and its session. */
+  user?: AuthUser;
+  /**
+   * The 401 JwtAuthGuard refused the caller with. RolesGuard throws it, after the rate limiter
+   * counted the request against its address: a forged or expired token still spends a budget.
+   */
+  authFailure?: ProblemException;
 }

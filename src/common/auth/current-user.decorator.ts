@@ -1,9 +1,10 @@
-import { createParamDecorator, type ExecutionContext, UnauthorizedException } from '@nestjs/common';
-import type { AuthUser } from './auth-user';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { AuthenticatedRequest, AuthUser } from './auth-user';
+import { unauthenticated } from './unauthenticated';
 
 /** The authenticated caller of a protected route. */
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthUser => {
-  const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
-  if (!user) throw new UnauthorizedException('Authentication required');
+  const user = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
+  if (!user) throw unauthenticated('missing-token');
   return user;
 });

@@ -3,9 +3,8 @@ import { Global, Module } from '@nestjs/common';
 import { Keyv } from 'keyv';
 import { AppConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
-import { BoundedMemoryStore } from './bounded-memory-store';
+import { boundedMemoryStore } from './bounded-memory-store';
 import { GuardedKeyvRedis } from './guarded-keyv-redis';
-import { HttpCachingInterceptor } from './http-caching.interceptor';
 import { UserCacheInvalidationInterceptor } from './user-cache-invalidation.interceptor';
 import { UserCacheService } from './user-cache.service';
 
@@ -18,7 +17,7 @@ function redisKeyv(redis: RedisService, client: NonNullable<RedisService['client
 
 /** The in-process store: values kept as they are (no serialisation), bounded by memory. */
 function memoryKeyv(maxMb: number): Keyv {
-  const keyv = new Keyv({ store: new BoundedMemoryStore(maxMb * 1024 * 1024) });
+  const keyv = new Keyv({ store: boundedMemoryStore(maxMb * 1024 * 1024) });
   keyv.serialize = undefined;
   keyv.deserialize = undefined;
   return keyv;
@@ -42,7 +41,8 @@ function memoryKeyv(maxMb: number): Keyv {
       },
     }),
   ],
-  providers: [UserCacheService, HttpCachingInterceptor, UserCacheInvalidationInterceptor],
-  exports: [UserCacheService, HttpCachingInterceptor, UserCacheInvalidationInterceptor],
+  providers: [UserCacheService, UserCacheInvalidationInterceptor],
+  // HttpCachingInterceptor is global: AppModule registers it, once, as APP_INTERCEPTOR.
+  exports: [UserCacheService, UserCacheInvalidationInterceptor],
 })
 export class CacheModule {}

@@ -26,7 +26,7 @@ export interface UserCachedOptions {
   bypassWhenQueryHas?: string[];
 }
 
-export const USER_CACHED_OPTIONS = 'taskwright:userCachedOptions';
+const USER_CACHED_OPTIONS = 'taskwright:userCachedOptions';
 /** Marks a GET handler whose 200 responses are cached per user (see `@UserCached()`). */
 export const UserCachedOptionsMetadata = (options: UserCachedOptions) => SetMetadata(USER_CACHED_OPTIONS, options);
 

@@ -14,11 +14,3 @@ export function ifNoneMatchMatches(header: string | undefined, etag: string): bo
     .map((tag) => tag.trim())
     .some((tag) => tag === '*' || tag.replace(/^W\//, '') === bare);
 }
-
-/** RFC 9110 If-Match: strong comparison, lists and `*`. */
-export function ifMatchMatches(header: string, etag: string): boolean {
-  return header
-    .split(',')
-    .map((tag) => tag.trim())
-    .some((tag) => tag === '*' || (!tag.startsWith('W/') && tag === etag));
-}

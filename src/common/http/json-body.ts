@@ -6,7 +6,7 @@ import { ProblemException } from '../problem/problem.exception';
  * with room for clients that wrap; far below what makes JSON.parse slow or class-transformer
  * overflow the stack (a 100 KB `[[[…]]]` cost ~100 ms in JSON.parse, then a RangeError: 500).
  */
-export const JSON_MAX_DEPTH = 32;
+const JSON_MAX_DEPTH = 32;
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;

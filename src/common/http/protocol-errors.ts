@@ -2,8 +2,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
 import { mapError, PROBLEM_CONTENT_TYPE, problemBody } from '../problem/problem-details.filter';
-import { uuidv7 } from '../uuid';
 
 /**
  * Fastify's `frameworkErrors`: the router refuses a malformed URL (400) or an over-long path

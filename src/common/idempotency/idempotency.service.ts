@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ProblemException } from '../problem/problem.exception';
 import { IdempotencyKeysRepository } from './idempotency.repository';
+import { hashRequest } from './canonical-json';
 
 /** How long a key is remembered: a retry within this window replays the first response. */
-export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 /** At most one purge of expired keys per process per interval, bounded in rows. */
 const PURGE_INTERVAL_MS = 60_000;
 const PURGE_BATCH = 1000;
@@ -20,22 +20,6 @@ export interface IdempotentRequest {
 }
 
 export type IdempotencyClaim<T> = { kind: 'claimed'; requestHash: string } | { kind: 'replay'; resourceId: string; response: T };
-
-/** JSON with object keys sorted at every level, so equal requests hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-export function hashRequest(request: unknown): string {
-  return createHash('sha256').update(canonicalJson(request)).digest('hex');
-}
 
 /**
  * Idempotency-Key handling for creating requests, inside the caller's transaction:

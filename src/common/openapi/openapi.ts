@@ -14,6 +14,8 @@ const DESCRIPTION = `Taskwright: accounts and tasks behind a documented JSON API
   \`requestId\` also sent as the \`X-Request-Id\` header on every response.
 * Timestamps are ISO-8601 UTC; ids are UUIDs.`;
 
+type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
+
 const PROBLEM_REF = { $ref: '#/components/schemas/ProblemDetailsDto' };
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
@@ -40,10 +42,7 @@ function addUniversalResponses(document: OpenAPIObject): void {
             : {}),
         };
       }
-      // HttpCachingInterceptor answers every authenticated GET conditionally.
-      if (method === 'get' && operation.security?.length && !operation.responses['304']) {
-        operation.responses['304'] = { description: 'Not Modified: the If-None-Match ETag is still current (no body)' };
-      }
+      if (method === 'get' && operation.security?.length) documentConditionalRead(operation);
       for (const response of Object.values(operation.responses)) {
         if (!response || '$ref' in response) continue;
         response.headers = {
@@ -53,6 +52,27 @@ function addUniversalResponses(document: OpenAPIObject): void {
       }
     }
   }
+}
+
+/**
+ * The one place 304 is documented: HttpCachingInterceptor answers every authenticated GET
+ * conditionally, so each gets If-None-Match and a 304 carrying the ETag its 200 documents.
+ */
+function documentConditionalRead(operation: OperationObject): void {
+  operation.parameters ??= [];
+  operation.parameters.push({
+    name: 'If-None-Match',
+    in: 'header',
+    description: 'An ETag you hold: 304 with no body while it is still current',
+    required: false,
+    schema: { type: 'string' },
+  });
+  const ok = operation.responses['200'];
+  const etag = ok && !('$ref' in ok) ? ok.headers?.ETag : undefined;
+  operation.responses['304'] = {
+    description: 'Not modified: If-None-Match names the current ETag (no body)',
+    headers: { ETag: etag ?? { description: 'The current ETag of this representation', schema: { type: 'string' } } },
+  };
 }
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {

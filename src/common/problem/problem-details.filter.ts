@@ -5,10 +5,10 @@ import { isDatabaseUnavailable } from './dependency-errors';
 import type { ProblemDetailsDto } from './problem-details.dto';
 import { type FieldError, ProblemException } from './problem.exception';
 
-export const PROBLEM_TYPE_BASE = 'https://taskwright.dev/problems/';
+const PROBLEM_TYPE_BASE = 'https://taskwright.dev/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** Seconds a client should wait after a 503 for an unavailable dependency: outages last seconds, not milliseconds. */
-export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 export interface Mapped {
   status: number;

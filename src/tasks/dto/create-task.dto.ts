@@ -11,7 +11,8 @@ import {
   type TaskStatus,
 } from '../task.types';
 import { Nullable } from '../../common/problem/validation';
-import { IsZonedDateTime, NoNulCharacters, NormaliseTags, Trim } from './validation';
+import { Trim } from '../../common/trim';
+import {IsZonedDateTime, NoNulCharacters, NormaliseTags } from './validation';
 
 export class CreateTaskDto {
   /** Trimmed; 1 to 200 characters. */

@@ -13,7 +13,8 @@ import {
   type TaskSort,
   type TaskStatus,
 } from '../task.types';
-import { EmptyAsAbsent, IsZonedDateTime, NoNulCharacters, ToInteger, Trim } from './validation';
+import { Trim } from '../../common/trim';
+import {EmptyAsAbsent, IsZonedDateTime, NoNulCharacters, ToInteger } from './validation';
 
 export class ListTasksQueryDto {
   @ApiPropertyOptional({ enum: TASK_STATUSES, enumName: 'TaskStatus' })

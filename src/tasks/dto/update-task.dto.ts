@@ -11,7 +11,8 @@ import {
   type TaskStatus,
 } from '../task.types';
 import { Nullable } from '../../common/problem/validation';
-import { IsZonedDateTime, NoNulCharacters, NormaliseTags, Trim } from './validation';
+import { Trim } from '../../common/trim';
+import {IsZonedDateTime, NoNulCharacters, NormaliseTags } from './validation';
 
 /** Validates a present value, null included (IsOptional would let null through as "absent"). */
 const IfPresent = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);

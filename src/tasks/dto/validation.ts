@@ -2,9 +2,6 @@ import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsISO8601, ValidateBy, type ValidationOptions } from 'class-validator';
 
-/** Strings are trimmed before validation, so "  " is empty and " x " is stored as "x". */
-export const Trim = (): PropertyDecorator => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
-
 /** PostgreSQL text cannot hold U+0000: refuse it as invalid input instead of failing in SQL. */
 export const NoNulCharacters = (options: ValidationOptions = {}): PropertyDecorator =>
   ValidateBy(

@@ -5,7 +5,7 @@ import { ROLES, type Role } from '../../common/auth/auth-user';
 import { UserDto } from './user.dto';
 
 export const USERS_PAGE_DEFAULT = 20;
-export const USERS_PAGE_MAX = 100;
+const USERS_PAGE_MAX = 100;
 
 /** The admin's list of accounts, newest first. */
 export class ListUsersQueryDto {

@@ -1,5 +1,5 @@
 import { IsOptional, IsString, Length } from 'class-validator';
-import { Trimmed } from './fields';
+import { Trim } from '../../common/trim';
 
 /** The fields a user may change on their own account. Anything else (role, email) is refused with 400. */
 export class UpdateMeDto {
@@ -8,7 +8,7 @@ export class UpdateMeDto {
    * @example "Ada King"
    */
   @IsOptional()
-  @Trimmed()
+  @Trim()
   @IsString()
   @Length(1, 100)
   name?: string;

@@ -1,25 +1,26 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { AppConfig } from '../../config/app-config';
-import { Semaphore } from './semaphore';
 
 /** argon2id's time cost: OWASP's minimum for 19 MiB of memory. */
 const TIME_COST = 2;
 
 /**
- * argon2id hashing and verification, bounded by a semaphore of ARGON2_MAX_CONCURRENT so a burst of
- * logins cannot exhaust memory or the libuv pool. Hashes never leave this class except into the
- * users table.
+ * argon2id hashing and verification, ARGON2_MAX_CONCURRENT at a time (p-limit): a burst of logins
+ * queues here, in order, instead of filling libuv's thread pool (which file I/O and DNS also need)
+ * and allocating ARGON2_MEMORY_KIB per concurrent hash. Hashes never leave this class except into
+ * the users table.
  */
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
-  private readonly slots: Semaphore;
+  private readonly slots: LimitFunction;
   private readonly options: argon2.Options & { type: typeof argon2.argon2id };
   private dummyHash: string | undefined;
 
   constructor(config: AppConfig) {
-    this.slots = new Semaphore(config.argon2MaxConcurrent);
+    this.slots = pLimit(config.argon2MaxConcurrent);
     this.options = {
       type: argon2.argon2id,
       memoryCost: config.argon2MemoryKib,
@@ -34,12 +35,12 @@ export class PasswordHasher implements OnModuleInit {
   }
 
   hash(password: string): Promise<string> {
-    return this.slots.run(() => argon2.hash(password, this.options));
+    return this.slots(() => argon2.hash(password, this.options));
   }
 
   /** False for a wrong password and for a hash argon2 cannot read: both mean "not this password". */
   verify(hash: string, password: string): Promise<boolean> {
-    return this.slots.run(() => argon2.verify(hash, password).catch(() => false));
+    return this.slots(() => argon2.verify(hash, password).catch(() => false));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ProblemException } from '../../common/problem/problem.exception';
+import { ProblemException } from '../problem/problem.exception';
 
 export type UnauthenticatedReason = 'missing-token' | 'invalid-token' | 'token-expired' | 'session-revoked';
 

@@ -1,4 +1,4 @@
-import { canonicalJson, hashRequest } from './idempotency.service';
+import { canonicalJson, hashRequest } from './canonical-json';
 
 describe('request hashing for Idempotency-Key', () => {
   it('ignores key order at every level and absent (undefined) fields', () => {
