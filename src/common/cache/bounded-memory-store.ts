@@ -7,13 +7,46 @@ import { LRUCache } from 'lru-cache';
  * recently used entries once their total passes `maxBytes`, and never keeps a value larger than
  * a sixteenth of it. Keyv takes it as a Map-like store and hands it values as they are (its
  * serialisation is turned off for it, so there is no JSON round trip per read).
+ *
+ * The adapter is needed because Keyv calls `set(key, value, ttl)` with the ttl as a number, where
+ * lru-cache takes an options object (and throws on a number).
  */
-export function boundedMemoryStore(maxBytes: number): LRUCache<string, object> {
-  return new LRUCache<string, object>({
-    maxSize: maxBytes,
-    maxEntrySize: Math.floor(maxBytes / 16),
-    sizeCalculation: (value, key) => estimateBytes(key) + estimateBytes(value),
-  });
+export class BoundedMemoryStore {
+  private readonly cache: LRUCache<string, object>;
+
+  constructor(maxBytes: number) {
+    this.cache = new LRUCache<string, object>({
+      maxSize: maxBytes,
+      maxEntrySize: Math.floor(maxBytes / 16),
+      sizeCalculation: (value, key) => estimateBytes(key) + estimateBytes(value),
+    });
+  }
+
+  /** Bytes the stored values are estimated to take. */
+  get bytes(): number {
+    return this.cache.calculatedSize;
+  }
+
+  get(key: string): object | undefined {
+    return this.cache.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.cache.has(key);
+  }
+
+  set(key: string, value: object, ttl?: number): boolean {
+    this.cache.set(key, value, ttl === undefined ? {} : { ttl });
+    return this.cache.has(key);
+  }
+
+  delete(key: string): boolean {
+    return this.cache.delete(key);
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
 }
 
 const OBJECT_OVERHEAD = 64;

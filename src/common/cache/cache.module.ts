@@ -3,7 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { Keyv } from 'keyv';
 import { AppConfig } from '../../config/app-config';
 import { RedisService } from '../../redis/redis.service';
-import { boundedMemoryStore } from './bounded-memory-store';
+import { BoundedMemoryStore } from './bounded-memory-store';
 import { GuardedKeyvRedis } from './guarded-keyv-redis';
 import { UserCacheInvalidationInterceptor } from './user-cache-invalidation.interceptor';
 import { UserCacheService } from './user-cache.service';
@@ -17,7 +17,7 @@ function redisKeyv(redis: RedisService, client: NonNullable<RedisService['client
 
 /** The in-process store: values kept as they are (no serialisation), bounded by memory. */
 function memoryKeyv(maxMb: number): Keyv {
-  const keyv = new Keyv({ store: boundedMemoryStore(maxMb * 1024 * 1024) });
+  const keyv = new Keyv({ store: new BoundedMemoryStore(maxMb * 1024 * 1024) });
   keyv.serialize = undefined;
   keyv.deserialize = undefined;
   return keyv;
