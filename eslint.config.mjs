@@ -2,7 +2,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/results/', 'test-artifacts/', '*.js', '*.mjs', 'test/setup/*.js'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/results/', 'test-artifacts/', 'reports/', '.stryker-tmp/', '*.js', '*.mjs', 'test/setup/*.js', 'test/mutation/*.js', 'test/mutation/*.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
