@@ -1,3 +1,4 @@
+import { SignedTokenCodec } from '../src/tasks/signed-token';
 import { registerUser, type RegisteredUser } from './helpers/auth';
 import { startTestApp, type TestApp } from './helpers/test-app';
 
@@ -208,6 +209,15 @@ describe('tasks listing (e2e)', () => {
       await expectInvalid(`sort=dueAt&status=todo&q=report&cursor=${encodeURIComponent(cursor)}`);
       const other = await registerUser(t.api);
       await expectInvalid(`sort=dueAt&status=todo&cursor=${encodeURIComponent(cursor)}`, other.accessToken);
+    });
+
+    it('rejects a validly signed cursor whose payload is not an object (JSON null, a string, a list) like any bad cursor', async () => {
+      const signer = new SignedTokenCodec(t.config.jwtSecret, 'tasks-cursor');
+      for (const payload of [null, 'dueAt', [1], 0]) {
+        await expectInvalid(`sort=dueAt&status=todo&cursor=${encodeURIComponent(signer.encode(payload))}`);
+      }
+      const decoded = JSON.parse(Buffer.from(cursor.split('.')[0] ?? '', 'base64url').toString('utf8'));
+      await expectInvalid(`sort=dueAt&status=todo&cursor=${encodeURIComponent(signer.encode({ ...decoded, k: [...decoded.k, null] }))}`);
     });
 
     it('accepts the same cursor with another page size', async () => {

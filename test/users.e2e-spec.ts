@@ -204,6 +204,12 @@ describe('users (e2e)', () => {
       const cursor = await t.api.get('/v1/users?cursor=not-a-cursor', { token });
       expect(cursor.status).toBe(400);
       expect(fieldsOf(cursor.body)).toEqual(['cursor']);
+      // Well-formed base64url JSON that is not a cursor we issue: null, a number, an id with a suffix.
+      for (const json of ['null', '7', JSON.stringify({ before: `${admin.user.id}0` })]) {
+        const odd = await t.api.get(`/v1/users?cursor=${Buffer.from(json).toString('base64url')}`, { token });
+        expect(odd.status).toBe(400);
+        expect(fieldsOf(odd.body)).toEqual(['cursor']);
+      }
     });
 
     it('promote a user; the new role arrives with the next refresh', async () => {

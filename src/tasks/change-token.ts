@@ -22,8 +22,10 @@ const DECIMAL = /^(0|[1-9]\d{0,19})$/;
 const MAX_INT64 = 2n ** 63n - 1n;
 
 export function comparePositions(a: ChangePosition, b: ChangePosition): number {
-  if (a.xid !== b.xid) return a.xid < b.xid ? -1 : 1;
-  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
+  if (a.xid < b.xid) return -1;
+  if (a.xid > b.xid) return 1;
+  if (a.seq < b.seq) return -1;
+  if (a.seq > b.seq) return 1;
   return 0;
 }
 
@@ -64,9 +66,8 @@ export class ChangeTokenCodec {
   /** An empty or absent token is the start of the feed; anything not issued by us is a 400. */
   decode(token: string | undefined): ChangePosition {
     if (token === undefined || token === '') return FEED_START;
-    const decoded = this.codec.decode(token);
-    if (typeof decoded !== 'object' || decoded === null) throw invalidToken();
-    const { v, x, s } = decoded as Partial<Record<keyof ChangeTokenPayload, unknown>>;
+    // Nothing (a bad MAC), JSON null or any non-object has no `v` of 1: all fail the check below.
+    const { v, x, s } = (this.codec.decode(token) ?? {}) as Partial<Record<keyof ChangeTokenPayload, unknown>>;
     if (v !== 1 || typeof x !== 'string' || typeof s !== 'string' || !DECIMAL.test(x) || !DECIMAL.test(s)) throw invalidToken();
     const position = { xid: BigInt(x), seq: BigInt(s) };
     if (position.xid > MAX_INT64 || position.seq > MAX_INT64) throw invalidToken();

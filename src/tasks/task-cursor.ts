@@ -81,16 +81,13 @@ export class TaskCursorCodec {
    * filters; otherwise a 400 problem. Every field is checked, so nothing unvalidated reaches SQL.
    */
   decode(token: string, sort: TaskSort, filters: TaskFilters): CursorPosition {
-    const decoded = this.codec.decode(token);
-    if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) {
-      throw invalidCursor('The cursor is malformed or has been altered; start again without a cursor');
-    }
-    const payload = decoded as Partial<Record<keyof CursorPayload, unknown>>;
-    if (payload.v !== 1 || typeof payload.s !== 'string' || !(TASK_SORTS as readonly string[]).includes(payload.s)) {
+    // Nothing (a bad MAC), JSON null or any non-object has no `v` of 1: all fail the first check.
+    const payload = (this.codec.decode(token) ?? {}) as Partial<Record<keyof CursorPayload, unknown>>;
+    if (payload.v !== 1 || !(TASK_SORTS as readonly unknown[]).includes(payload.s)) {
       throw invalidCursor('The cursor is malformed or has been altered; start again without a cursor');
     }
     if (payload.s !== sort) {
-      throw invalidCursor(`The cursor was issued for sort=${payload.s}; send the same sort as the first page, or start again`);
+      throw invalidCursor(`The cursor was issued for sort=${String(payload.s)}; send the same sort as the first page, or start again`);
     }
     if (payload.f !== filterFingerprint(filters)) {
       throw invalidCursor('The cursor was issued for other filters; send the same filters as the first page, or start again');

@@ -10,12 +10,13 @@ export function encodeUserCursor(lastId: string): string {
 
 /** The id to continue before, or undefined when the cursor is not one we issued. */
 export function decodeUserCursor(cursor: string): string | undefined {
+  let decoded: unknown;
   try {
-    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof decoded !== 'object' || decoded === null) return undefined;
-    const before = (decoded as { before?: unknown }).before;
-    return typeof before === 'string' && UUID.test(before) ? before : undefined;
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     return undefined;
   }
+  // Any JSON but null can be read for a property: a non-object simply has no `before`.
+  const before = ((decoded ?? {}) as { before?: unknown }).before;
+  return typeof before === 'string' && UUID.test(before) ? before : undefined;
 }
