@@ -1,6 +1,6 @@
 import { uuidv7 } from '../../common/uuid';
 import type { AccessTokenClaims } from '../sessions/access-token.service';
-import { accountTracker, clientTracker, ipTracker, rateLimitKey, type TrackedRequest } from './rate-limit-keys';
+import { accountTracker, clientTracker, ipTracker, rateLimitKey, refreshSessionOf, type TrackedRequest } from './rate-limit-keys';
 
 const userId = uuidv7();
 const claims: AccessTokenClaims = { sub: userId, role: 'user', sid: uuidv7() };
@@ -17,6 +17,20 @@ describe('rate-limit trackers', () => {
     expect(clientTracker(request({ headers: { authorization: 'Bearer forged' } }), verify)).toBe('ip:203.0.113.7');
     expect(clientTracker(request({ headers: { authorization: 'Basic valid' } }), verify)).toBe('ip:203.0.113.7');
     expect(clientTracker(request(), verify)).toBe('ip:203.0.113.7');
+    expect(clientTracker(request({ headers: { authorization: ['Bearer valid', 'Bearer forged'] } }), verify)).toBe(`user:${userId}`);
+    for (const header of ['XBearer valid', 'Bearer valid extra', 'Bearer ', 'Bearervalid']) {
+      expect(clientTracker(request({ headers: { authorization: header } }), verify)).toBe('ip:203.0.113.7');
+    }
+  });
+
+  it('verify only a bearer token, and hand the request along (so the guard need not verify it again)', () => {
+    const seen: Array<[string, object]> = [];
+    const recording = (token: string, req: object) => (seen.push([token, req]), undefined);
+    const withToken = request({ headers: { authorization: 'Bearer abc.def' } });
+    clientTracker(withToken, recording);
+    clientTracker(request(), recording);
+    expect(seen).toEqual([['abc.def', withToken]]);
+    expect(seen[0]?.[1]).toBe(withToken);
   });
 
   it('group IPv6 clients by /64, so one host cannot rotate through its addresses', () => {
@@ -37,7 +51,9 @@ describe('rate-limit trackers', () => {
     const sessionId = uuidv7();
     expect(accountTracker(request({ body: { refreshToken: `${sessionId}.${'a'.repeat(43)}` } }), verify)).toBe(`session:${sessionId}`);
     expect(accountTracker(request({ body: { currentPassword: 'x' }, headers: { authorization: 'Bearer valid' } }), verify)).toBe(`user:${userId}`);
-    for (const body of [undefined, 'a string', { email: 42 }, { email: '  ' }, { refreshToken: 'garbage' }, null]) {
+    expect(refreshSessionOf(request({ body: { refreshToken: `${sessionId}.${'a'.repeat(43)}` } }))).toBe(sessionId);
+    for (const body of [undefined, 'a string', { email: 42 }, { email: '  ' }, { refreshToken: 'garbage' }, { refreshToken: 42 }, null]) {
+      expect(refreshSessionOf(request({ body }))).toBeUndefined();
       expect(accountTracker(request({ body }), verify)).toBe('ip:203.0.113.7');
     }
   });
@@ -60,5 +76,7 @@ describe('rateLimitKey', () => {
     ]);
     expect(keys.size).toBe(4);
     expect(rateLimitKey('default', 'user:x')).toBe(rateLimitKey('default', 'user:x'));
+    expect(rateLimitKey('default', 'user:x')).toMatch(/^default:[A-Za-z0-9_-]{43}$/);
+    expect(rateLimitKey('auth-ip', 'user:x', 'AuthController.login')).toMatch(/^auth-ip:AuthController\.login:[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -14,6 +14,14 @@ describe('etag helpers', () => {
     expect(ifNoneMatchMatches('*', '"x"')).toBe(true);
     expect(ifNoneMatchMatches('"y"', '"x"')).toBe(false);
     expect(ifNoneMatchMatches(undefined, '"x"')).toBe(false);
+    expect(ifNoneMatchMatches('', '"x"')).toBe(false);
+  });
+
+  it('takes W/ as a weakness marker only at the start of a tag', () => {
+    expect(ifNoneMatchMatches('W/"x"', 'W/"x"')).toBe(true);
+    expect(ifNoneMatchMatches('"x"', 'W/"x"')).toBe(true);
+    expect(ifNoneMatchMatches('"ax"', '"aW/x"')).toBe(false);
+    expect(ifNoneMatchMatches('"aW/x"', '"ax"')).toBe(false);
   });
 
   it('matches If-Match strongly only', () => {
@@ -21,5 +29,12 @@ describe('etag helpers', () => {
     expect(ifMatchMatches('W/"x"', '"x"')).toBe(false);
     expect(ifMatchMatches('"a","x"', '"x"')).toBe(true);
     expect(ifMatchMatches('"y"', '"x"')).toBe(false);
+    expect(ifMatchMatches('W/"x"', 'W/"x"')).toBe(false);
+    expect(ifMatchMatches(' "a" , "x" ', '"x"')).toBe(true);
+  });
+
+  it('lets If-Match: * match any current representation', () => {
+    expect(ifMatchMatches('*', '"x"')).toBe(true);
+    expect(ifMatchMatches('"a", *', '"x"')).toBe(true);
   });
 });

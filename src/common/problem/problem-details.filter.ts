@@ -20,8 +20,8 @@ export interface Mapped {
 
 /** Errors raised by Fastify itself (body parsing, limits) carry a code and a status. */
 function fastifyError(error: unknown): { code: string; statusCode: number } | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  // Whatever was thrown, null and undefined included, is read for the two fields.
+  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
   if (typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number') {
     return { code, statusCode };
   }
