@@ -42,6 +42,7 @@ export function nextPosition(
   pageWasFull: boolean,
 ): ChangePosition {
   const candidate = pageWasFull && last !== undefined ? last : { xid: horizonXid, seq: 0n };
+  // Stryker disable next-line EqualityOperator: when the two are equal, returning either is the same position
   return comparePositions(candidate, since) > 0 ? candidate : since;
 }
 
