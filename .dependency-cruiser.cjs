@@ -10,7 +10,9 @@ const folders = (names) => `^src/(${names.join('|')})/`;
 
 const upwardImports = LAYERS.slice(0, -1).map((layer, index) => ({
   name: `layer-${layer.join('-')}`,
-  comment: `${layer.join(', ')} may import only folders below or beside it, never ${LAYERS.slice(index + 1).flat().join(', ')}`,
+  comment: `${layer.join(', ')} may import only folders below or beside it, never ${LAYERS.slice(index + 1)
+    .flat()
+    .join(', ')}`,
   severity: 'error',
   from: { path: folders(layer) },
   to: { path: folders(LAYERS.slice(index + 1).flat()) },
@@ -44,7 +46,7 @@ module.exports = {
     },
     {
       name: 'repository-stays-in-its-feature',
-      comment: "A module uses another module through the service it exports, never through its repository",
+      comment: 'A module uses another module through the service it exports, never through its repository',
       severity: 'error',
       from: { path: '^src/([^/]+)/' },
       to: { path: '\\.repository\\.ts$', pathNot: '^src/$1/' },

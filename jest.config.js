@@ -4,7 +4,19 @@
  * (see ../shared/STACK.md); the Swagger CLI plugin runs as a ts-jest transformer so the served
  * OpenAPI document in tests is the same one `nest build` produces.
  */
-const esmPackages = ['@nestjs', 'cookie', 'content-disposition', 'file-type', 'uint8array-extras', 'strtok3', 'token-types', '@tokenizer', 'peek-readable', 'p-limit', 'yocto-queue'];
+const esmPackages = [
+  '@nestjs',
+  'cookie',
+  'content-disposition',
+  'file-type',
+  'uint8array-extras',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  'peek-readable',
+  'p-limit',
+  'yocto-queue',
+];
 
 const transform = {
   '^.+\\.ts$': [
@@ -12,7 +24,9 @@ const transform = {
     {
       tsconfig: '<rootDir>/tsconfig.test.json',
       diagnostics: false,
-      astTransformers: { before: [{ path: '<rootDir>/test/setup/swagger-plugin-transformer.js', options: { introspectComments: true, classValidatorShim: true } }] },
+      astTransformers: {
+        before: [{ path: '<rootDir>/test/setup/swagger-plugin-transformer.js', options: { introspectComments: true, classValidatorShim: true } }],
+      },
     },
   ],
   '^.+\\.(m?js)$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],

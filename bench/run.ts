@@ -127,7 +127,14 @@ function sideB(options: BenchOptions, env: Record<string, string>, port: number,
   if (options.versusBuild !== undefined) {
     const script = resolve(options.versusBuild, 'dist', 'src', 'main.js');
     if (!existsSync(script)) throw new Error(`--versus-build: no ${script} (run npm run build there)`);
-    const server = spec(cache ? 'ref-cache' : 'ref-nocache', `${versusLabel(options)} (${state})`, 'taskwright', port, { ...env, CACHE_TTL_MS: ttl, ...options.taskwrightEnv }, experimentArgs(options.experiments));
+    const server = spec(
+      cache ? 'ref-cache' : 'ref-nocache',
+      `${versusLabel(options)} (${state})`,
+      'taskwright',
+      port,
+      { ...env, CACHE_TTL_MS: ttl, ...options.taskwrightEnv },
+      experimentArgs(options.experiments),
+    );
     return new ServerProcess({ ...server, script });
   }
   if (options.versus === undefined) {
@@ -135,7 +142,14 @@ function sideB(options: BenchOptions, env: Record<string, string>, port: number,
   }
   const preloads = options.versus === 'none' ? options.experiments : [...options.experiments, options.versus];
   return new ServerProcess(
-    spec(cache ? 'ref-cache' : 'ref-nocache', `${versusLabel(options)} (${state})`, 'taskwright', port, { ...env, CACHE_TTL_MS: ttl, ...options.taskwrightEnv }, experimentArgs(preloads)),
+    spec(
+      cache ? 'ref-cache' : 'ref-nocache',
+      `${versusLabel(options)} (${state})`,
+      'taskwright',
+      port,
+      { ...env, CACHE_TTL_MS: ttl, ...options.taskwrightEnv },
+      experimentArgs(preloads),
+    ),
   );
 }
 
@@ -190,23 +204,43 @@ async function profileScenario(
   await server.start();
   const nextAccount = cycle(accounts);
   let created = 0;
-  const listPlan = () => ({ next: () => ({ method: 'GET' as const, path: '/v1/tasks?limit=20', headers: { authorization: `Bearer ${nextAccount().accessToken}` } }) });
+  const listPlan = () => ({
+    next: () => ({ method: 'GET' as const, path: '/v1/tasks?limit=20', headers: { authorization: `Bearer ${nextAccount().accessToken}` } }),
+  });
   // The create scenario's request; its rows are removed with the other writes afterwards.
   const createPlan = () => ({
     next: () => ({
       method: 'POST' as const,
       path: '/v1/tasks',
       headers: { authorization: `Bearer ${nextAccount().accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ title: createdTaskTitle(++created), description: 'Created by the benchmark', priority: 'high', dueAt: '2027-01-15T09:00:00Z', tags: ['bench', 'load'] }),
+      body: JSON.stringify({
+        title: createdTaskTitle(++created),
+        description: 'Created by the benchmark',
+        priority: 'high',
+        dueAt: '2027-01-15T09:00:00Z',
+        tags: ['bench', 'load'],
+      }),
     }),
   });
   const plan = route === 'list' ? listPlan : createPlan;
   const expectedStatuses = route === 'list' ? [200] : [201];
   progress.update(`profiling ${name}: warm-up`);
-  await runLoad({ baseUrl: server.url, connections: options.connections, durationSeconds: Math.min(5, options.warmupSeconds + 2), plan: plan(), expectedStatuses });
+  await runLoad({
+    baseUrl: server.url,
+    connections: options.connections,
+    durationSeconds: Math.min(5, options.warmupSeconds + 2),
+    plan: plan(),
+    expectedStatuses,
+  });
   progress.update(`profiling ${name}: ${options.profileSeconds} s under load`);
   const startUs = Number(process.hrtime.bigint() / 1000n);
-  const result = await runLoad({ baseUrl: server.url, connections: options.connections, durationSeconds: options.profileSeconds, plan: plan(), expectedStatuses });
+  const result = await runLoad({
+    baseUrl: server.url,
+    connections: options.connections,
+    durationSeconds: options.profileSeconds,
+    plan: plan(),
+    expectedStatuses,
+  });
   const endUs = Number(process.hrtime.bigint() / 1000n);
   await server.stop();
   const profileFile = join(dir, fileName);
@@ -263,7 +297,15 @@ async function micro(options: BenchOptions): Promise<void> {
   writeFileSync(join(RESULTS, 'micro.md'), `${lines.join('\n')}\n`);
   process.stdout.write(`${results.map((r) => `${formatFixed(r.microsPerOp, 1).padStart(9)} µs  ${r.name}`).join('\n')}\n`);
   process.stdout.write(
-    `${deadlines.map((d) => `${d.plainMicros.map((m) => formatFixed(m, 2)).join(' / ').padStart(15)} → ${formatFixed(d.guardedMicros, 2)} µs CPU  ${d.name}`).join('\n')}\n`,
+    `${deadlines
+      .map(
+        (d) =>
+          `${d.plainMicros
+            .map((m) => formatFixed(m, 2))
+            .join(' / ')
+            .padStart(15)} → ${formatFixed(d.guardedMicros, 2)} µs CPU  ${d.name}`,
+      )
+      .join('\n')}\n`,
   );
 }
 
@@ -309,10 +351,24 @@ async function main(): Promise<void> {
     const p = options.portBase;
     const fleet: Fleet = {
       twCache: new ServerProcess(
-        spec('tw-cache', 'Taskwright (cache on)', 'taskwright', p, { ...env, CACHE_TTL_MS: '60000', ...options.taskwrightEnv }, experimentArgs(options.experiments)),
+        spec(
+          'tw-cache',
+          'Taskwright (cache on)',
+          'taskwright',
+          p,
+          { ...env, CACHE_TTL_MS: '60000', ...options.taskwrightEnv },
+          experimentArgs(options.experiments),
+        ),
       ),
       twNoCache: new ServerProcess(
-        spec('tw-nocache', 'Taskwright (cache off)', 'taskwright', p + 1, { ...env, CACHE_TTL_MS: '0', ...options.taskwrightEnv }, experimentArgs(options.experiments)),
+        spec(
+          'tw-nocache',
+          'Taskwright (cache off)',
+          'taskwright',
+          p + 1,
+          { ...env, CACHE_TTL_MS: '0', ...options.taskwrightEnv },
+          experimentArgs(options.experiments),
+        ),
       ),
       baseCache: sideB(options, env, p + 2, true),
       baseNoCache: sideB(options, env, p + 3, false),
@@ -330,7 +386,11 @@ async function main(): Promise<void> {
     progress.log(`servers up: ${all.map((s) => `${s.spec.label} :${s.spec.port} pid ${s.pid}`).join(', ')}`);
 
     const tokenRanks = Array.from({ length: Math.min(options.tokenUsers, options.dataset.users) }, (_, i) => i + 1);
-    const accounts = await loginAll(fleet.twCache.url, tokenRanks.map((r) => userEmail(options.dataset.namespace, r)), BENCH_PASSWORD);
+    const accounts = await loginAll(
+      fleet.twCache.url,
+      tokenRanks.map((r) => userEmail(options.dataset.namespace, r)),
+      BENCH_PASSWORD,
+    );
     const deepAccount = await login(fleet.twCache.url, deepOwnerEmail(options.dataset.namespace), BENCH_PASSWORD);
     const burstRanks = Array.from({ length: Math.max(0, Math.min(200, options.dataset.users - tokenRanks.length)) }, (_, i) => tokenRanks.length + i + 1);
     const loginEmails = (burstRanks.length > 0 ? burstRanks : tokenRanks).map((r) => userEmail(options.dataset.namespace, r));
@@ -348,7 +408,9 @@ async function main(): Promise<void> {
       parity = [{ probe: 'parity probes', ok: false, detail: `failed: ${errorMessage(error)}` }];
     }
     const parityProblems = parity.filter((f) => !f.ok);
-    progress.log(`parity: ${parity.length - parityProblems.length}/${parity.length} probes identical${parityProblems.length > 0 ? ` (differences: ${parityProblems.map((f) => f.probe).join('; ')})` : ''}`);
+    progress.log(
+      `parity: ${parity.length - parityProblems.length}/${parity.length} probes identical${parityProblems.length > 0 ? ` (differences: ${parityProblems.map((f) => f.probe).join('; ')})` : ''}`,
+    );
     await cleanUpWrites(db.url, options.dataset.namespace);
 
     const context: ScenarioContext = { options, fleet, databaseUrl: db.url, jwtSecret, accounts, deepAccount, loginEmails, pool };
@@ -381,7 +443,9 @@ async function main(): Promise<void> {
       const [a, b] = result.sides;
       progress.log(
         `${result.hasErrors ? '⚠ ' : ''}${result.id}: ${a.label} ${formatInt(a.rps)} req/s p99 ${a.p99} ms | ${b.label} ${formatInt(b.rps)} req/s p99 ${b.p99} ms` +
-          (result.against === 'baseline' ? ` | ratio ${result.rpsRatio.toFixed(2)}` : ` | p50 ${result.p50Ratio.toFixed(2)}×, p99 ${result.p99Ratio.toFixed(2)}×`),
+          (result.against === 'baseline'
+            ? ` | ratio ${result.rpsRatio.toFixed(2)}`
+            : ` | p50 ${result.p50Ratio.toFixed(2)}×, p99 ${result.p99Ratio.toFixed(2)}×`),
       );
     }
     rss.stop();
@@ -423,12 +487,17 @@ async function main(): Promise<void> {
         Commit: gitCommit(),
         Machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${formatInt(totalmem() / 1024 ** 3)} GiB; Node ${process.version}; shared with other work (noisy)`,
         Database: `${db.label}, PostgreSQL ${pgVersion}`,
-        Redis: options.redisUrl === undefined ? 'none: cache, session answers and rate-limit counters in process' : `${new URL(options.redisUrl).host} (prefix ${options.redisKeyPrefix})`,
+        Redis:
+          options.redisUrl === undefined
+            ? 'none: cache, session answers and rate-limit counters in process'
+            : `${new URL(options.redisUrl).host} (prefix ${options.redisKeyPrefix})`,
         Load: `autocannon on 127.0.0.1, ${options.connections} connections, ${options.rounds} alternating rounds × ${options.durationSeconds} s per server (after ${options.warmupSeconds} s warm-up each)`,
         ...(options.experiments.length > 0
           ? { Experiments: `⚠ NOT the code as it is: Taskwright ran with ${options.experiments.map((e) => `bench/experiments/${e}.ts`).join(', ')} preloaded` }
           : {}),
-        ...(options.versusBuild === undefined ? {} : { 'Side B': `${versusLabel(options)}: the build in ${options.versusBuild} (commit ${gitCommit(options.versusBuild)}), not the bare baseline` }),
+        ...(options.versusBuild === undefined
+          ? {}
+          : { 'Side B': `${versusLabel(options)}: the build in ${options.versusBuild} (commit ${gitCommit(options.versusBuild)}), not the bare baseline` }),
         ...(options.versus === undefined
           ? {}
           : {
@@ -453,7 +522,9 @@ async function main(): Promise<void> {
       notes: [
         ...notes,
         `Both servers share the database, data and tokens; Taskwright and the ${versusLabel(options)} alternate round by round (A-B, then B-A) so drift on the machine hits both.`,
-        ...(!againstTaskwright(options) ? ["The baseline does not log requests or export metrics; those are Taskwright's own costs and appear in the CPU profiles."] : []),
+        ...(!againstTaskwright(options)
+          ? ["The baseline does not log requests or export metrics; those are Taskwright's own costs and appear in the CPU profiles."]
+          : []),
       ],
     };
     const base = join(RESULTS, `latest-${options.mode}${outputSuffix(options)}`);

@@ -79,13 +79,9 @@ export class Tasks1763790000000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX tasks_owner_created_idx ON tasks (owner_id, created_at, id) WHERE deleted_at IS NULL`);
     await queryRunner.query(`CREATE INDEX tasks_owner_updated_idx ON tasks (owner_id, updated_at, id) WHERE deleted_at IS NULL`);
     // Serves sort=priority (ties by creation) and the priority filter with the creation sorts.
-    await queryRunner.query(
-      `CREATE INDEX tasks_owner_priority_idx ON tasks (owner_id, priority, created_at, id) WHERE deleted_at IS NULL`,
-    );
+    await queryRunner.query(`CREATE INDEX tasks_owner_priority_idx ON tasks (owner_id, priority, created_at, id) WHERE deleted_at IS NULL`);
     // The status filter with the default sort, the most common mobile query ("my open tasks").
-    await queryRunner.query(
-      `CREATE INDEX tasks_owner_status_created_idx ON tasks (owner_id, status, created_at, id) WHERE deleted_at IS NULL`,
-    );
+    await queryRunner.query(`CREATE INDEX tasks_owner_status_created_idx ON tasks (owner_id, status, created_at, id) WHERE deleted_at IS NULL`);
     // Tasks without a due date come last in both directions. A NULLS LAST index can only serve one
     // direction, so each direction gets an expression index that maps NULL to the far end; the
     // list query orders by exactly these expressions (and the dueBefore/dueAfter filters use them).

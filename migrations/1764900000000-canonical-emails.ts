@@ -35,7 +35,9 @@ export class CanonicalEmails1764900000000 implements MigrationInterface {
       for (const row of rows) {
         let canonical = canonicalEmail(row.email);
         if (taken.has(canonical)) {
-          process.stderr.write(`migration ${this.name}: account ${row.id} shares its canonical email with an older account; it can no longer log in by email\n`);
+          process.stderr.write(
+            `migration ${this.name}: account ${row.id} shares its canonical email with an older account; it can no longer log in by email\n`,
+          );
           canonical = `#duplicate:${row.id}:${canonical}`;
         }
         taken.add(canonical);

@@ -7,9 +7,4 @@ import { SpentRefreshSecrets1764910000000 } from './1764910000000-spent-refresh-
  * Every migration, in order. A generated migration is added here by hand after review, so the
  * app, the CLI and the tests all run exactly the same list.
  */
-export const migrations: Function[] = [
-  Accounts1763780000000,
-  Tasks1763790000000,
-  CanonicalEmails1764900000000,
-  SpentRefreshSecrets1764910000000,
-];
+export const migrations: Function[] = [Accounts1763780000000, Tasks1763790000000, CanonicalEmails1764900000000, SpentRefreshSecrets1764910000000];

@@ -24,7 +24,13 @@ const VARIANTS: Array<[string, (suffix: string) => string[]]> = [
 ];
 
 describe('emails in canonical form (e2e)', () => {
-  const t = useTestApp({ AUTH_RATE_LIMIT_MAX: '3', AUTH_RATE_LIMIT_TTL_MS: '60000', TRUST_PROXY: '1', AUTH_REGISTER_IP_MAX: '1000', AUTH_LOGIN_IP_FAILURE_MAX: '1000' });
+  const t = useTestApp({
+    AUTH_RATE_LIMIT_MAX: '3',
+    AUTH_RATE_LIMIT_TTL_MS: '60000',
+    TRUST_PROXY: '1',
+    AUTH_REGISTER_IP_MAX: '1000',
+    AUTH_LOGIN_IP_FAILURE_MAX: '1000',
+  });
 
   let ipSequence = 0;
   /** Each request from its own address, so only the per-account limit is in play. */

@@ -37,7 +37,11 @@ describe('rate limits (e2e)', () => {
       const made: Array<{ email: string; password: string }> = [];
       for (let i = 0; i < count; i += 1) {
         const email = uniqueEmail('shared');
-        await t.sql(`INSERT INTO users (id, email, email_canonical, name, password_hash) VALUES (gen_random_uuid(), $1, $2, 'Shared', $3)`, [email, canonicalEmail(email), row?.password_hash]);
+        await t.sql(`INSERT INTO users (id, email, email_canonical, name, password_hash) VALUES (gen_random_uuid(), $1, $2, 'Shared', $3)`, [
+          email,
+          canonicalEmail(email),
+          row?.password_hash,
+        ]);
         made.push({ email, password: template.password });
       }
       return made;
@@ -109,7 +113,10 @@ describe('rate limits (e2e)', () => {
         const registered = await t.api.post('/v1/auth/register', { email: uniqueEmail('reg'), password: 'correct horse battery', name: 'R' }, from('10.8.0.1'));
         expect(registered.status).toBe(201);
       }
-      expectRateLimited(await t.api.post('/v1/auth/register', { email: uniqueEmail('reg'), password: 'correct horse battery', name: 'R' }, from('10.8.0.1')), 60);
+      expectRateLimited(
+        await t.api.post('/v1/auth/register', { email: uniqueEmail('reg'), password: 'correct horse battery', name: 'R' }, from('10.8.0.1')),
+        60,
+      );
       const email = uniqueEmail('reg');
       for (let i = 0; i < 3; i += 1) {
         const attempt = await t.api.post('/v1/auth/register', { email, password: 'short', name: 'R' }, from(`10.8.1.${i + 1}`));

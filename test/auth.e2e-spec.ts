@@ -35,7 +35,9 @@ describe('auth (e2e)', () => {
       const [stored] = await t.sql<{ password_hash: string; email: string }>('SELECT password_hash, email FROM users WHERE id = $1', [body.user.id]);
       expect(stored?.email).toBe(email);
       expect(stored?.password_hash).toMatch(/^\$argon2id\$/);
-      const [session] = await t.sql<{ refresh_token_hash: Buffer; user_id: string }>('SELECT refresh_token_hash, user_id FROM sessions WHERE id = $1', [claims.sid]);
+      const [session] = await t.sql<{ refresh_token_hash: Buffer; user_id: string }>('SELECT refresh_token_hash, user_id FROM sessions WHERE id = $1', [
+        claims.sid,
+      ]);
       expect(session?.user_id).toBe(body.user.id);
       expect(session?.refresh_token_hash).toHaveLength(32);
       expect(session?.refresh_token_hash.toString('latin1')).not.toContain(body.refreshToken.split('.')[1]);
@@ -73,7 +75,9 @@ describe('auth (e2e)', () => {
         expect(refused.status).toBe(401);
         expect(refused.body.type).toBe(`${TYPE}session-revoked`);
       }
-      const [family] = await t.sql<{ revoked_reason: string; rotation_count: number }>('SELECT revoked_reason, rotation_count FROM sessions WHERE id = $1', [loginSid]);
+      const [family] = await t.sql<{ revoked_reason: string; rotation_count: number }>('SELECT revoked_reason, rotation_count FROM sessions WHERE id = $1', [
+        loginSid,
+      ]);
       expect(family).toEqual({ revoked_reason: 'refresh-token-reuse', rotation_count: 1 });
 
       // The registration's session is another family: untouched.
@@ -185,7 +189,11 @@ describe('auth (e2e)', () => {
   describe('sessions', () => {
     it('lists the caller’s live sessions with the current one marked, and revokes one at once', async () => {
       const first = await registerUser(t.api);
-      const second = await t.api.post<TokenResponseJson>('/v1/auth/login', { email: first.email, password: first.password }, { headers: { 'user-agent': 'SessionSpec/2.0' } });
+      const second = await t.api.post<TokenResponseJson>(
+        '/v1/auth/login',
+        { email: first.email, password: first.password },
+        { headers: { 'user-agent': 'SessionSpec/2.0' } },
+      );
       const firstSid = decodeAccessToken(first.accessToken).sid;
       const secondSid = decodeAccessToken(second.body.accessToken).sid;
 

@@ -153,9 +153,7 @@ describe('PostgreSQL outage (e2e)', () => {
 
   it('hands out no connection that went dead in a short partition that one request noticed', async () => {
     // Several pooled connections, idle when the network breaks.
-    const warm = await Promise.all(
-      Array.from({ length: 8 }, () => t.api.post('/v1/tasks', { title: 'warming the pool' }, { token: user.accessToken })),
-    );
+    const warm = await Promise.all(Array.from({ length: 8 }, () => t.api.post('/v1/tasks', { title: 'warming the pool' }, { token: user.accessToken })));
     expect(warm.map((r) => r.status)).toEqual(Array.from({ length: 8 }, () => 201));
     proxy.blackhole();
     expectUnavailableOrCached([await timed('create', () => t.api.post('/v1/tasks', { title: 'during' }, { token: user.accessToken }))]);

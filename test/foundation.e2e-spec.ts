@@ -42,8 +42,6 @@ describe('foundation (e2e)', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.info.title).toBe('Taskwright API');
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(doc.components.schemas.ProblemDetailsDto.required).toEqual(
-      expect.arrayContaining(['type', 'title', 'status', 'detail', 'instance', 'requestId']),
-    );
+    expect(doc.components.schemas.ProblemDetailsDto.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'instance', 'requestId']));
   });
 });

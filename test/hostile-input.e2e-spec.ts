@@ -17,11 +17,7 @@ interface RawResponse {
  * body trickled byte by byte). `trickle` bytes are written one every `trickleEveryMs` after `head`.
  * Resolves when the server closes the connection, or after `giveUpMs` (then status is 0).
  */
-function rawExchange(
-  baseUrl: string,
-  head: string,
-  options: { trickle?: string; trickleEveryMs?: number; giveUpMs?: number } = {},
-): Promise<RawResponse> {
+function rawExchange(baseUrl: string, head: string, options: { trickle?: string; trickleEveryMs?: number; giveUpMs?: number } = {}): Promise<RawResponse> {
   const { port } = new URL(baseUrl);
   const started = Date.now();
   return new Promise((resolve) => {
@@ -43,7 +39,12 @@ function rawExchange(
         const colon = line.indexOf(':');
         if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }
-      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body: rest.join('\r\n\r\n'), closedAfterMs: Date.now() - started });
+      resolve({
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0),
+        headers,
+        body: rest.join('\r\n\r\n'),
+        closedAfterMs: Date.now() - started,
+      });
     };
     const giveUp = setTimeout(finish, options.giveUpMs ?? 20_000);
     socket.on('data', (chunk) => chunks.push(chunk));
@@ -170,7 +171,11 @@ describe('hostile HTTP input (e2e)', () => {
       expectProblem(patchMe, 400, 'validation-failed');
       expect(errorFields(patchMe.body)).toEqual(['name']);
 
-      const changePassword = await t.api.post('/v1/users/me/password', { currentPassword: user.password, newPassword: 'lone \ud800 surrogate' }, { token: user.accessToken });
+      const changePassword = await t.api.post(
+        '/v1/users/me/password',
+        { currentPassword: user.password, newPassword: 'lone \ud800 surrogate' },
+        { token: user.accessToken },
+      );
       expectProblem(changePassword, 400, 'validation-failed');
       expect(errorFields(changePassword.body)).toEqual(['newPassword']);
 
@@ -268,7 +273,11 @@ describe('hostile HTTP input (e2e)', () => {
 
     it('takes application/json with or without a UTF-8 charset', async () => {
       for (const contentType of ['application/json', 'application/json; charset=utf-8', 'Application/JSON; Charset="UTF-8"']) {
-        const response = await t.api.post('/v1/tasks', undefined, { rawBody: '{"title":"a"}', headers: { 'content-type': contentType }, token: user.accessToken });
+        const response = await t.api.post('/v1/tasks', undefined, {
+          rawBody: '{"title":"a"}',
+          headers: { 'content-type': contentType },
+          token: user.accessToken,
+        });
         expect(response.status).toBe(201);
       }
     });

@@ -23,7 +23,10 @@ describe('the process logger (e2e, compiled)', () => {
       process.exit(0);
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { maxBuffer: 64 * 1024 * 1024 });
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(5001);
     expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 5001 }, (_, i) => i));
     expect(stdout).not.toContain('secret-token');

@@ -100,7 +100,11 @@ describeWithRedis('a Redis partition (e2e, needs TEST_REDIS_URL)', () => {
       expect(list.body.data.map((task) => task.title)).toContain(title);
       expect((await timed('GET /v1/users/me', () => a.api.get('/v1/users/me', token))).status).toBe(200);
       const login = await timed('POST /v1/auth/login', () =>
-        a.api.post('/v1/auth/login', { email: uniqueEmail('partition'), password: 'not the password' }, { headers: { 'x-forwarded-for': `10.77.0.${rounds}` } }),
+        a.api.post(
+          '/v1/auth/login',
+          { email: uniqueEmail('partition'), password: 'not the password' },
+          { headers: { 'x-forwarded-for': `10.77.0.${rounds}` } },
+        ),
       );
       expect(login.status).toBe(401);
       const ready = await timed('GET /health/ready', () => a.api.get<{ details: { redis: { status: string } } }>('/health/ready'));
@@ -112,7 +116,9 @@ describeWithRedis('a Redis partition (e2e, needs TEST_REDIS_URL)', () => {
     const email = uniqueEmail('limited');
     const statuses: number[] = [];
     for (let i = 0; i < 6; i += 1) {
-      const response = await timed('POST /v1/auth/login', () => a.api.post('/v1/auth/login', { email, password: 'not the password' }, { headers: { 'x-forwarded-for': '10.77.1.1' } }));
+      const response = await timed('POST /v1/auth/login', () =>
+        a.api.post('/v1/auth/login', { email, password: 'not the password' }, { headers: { 'x-forwarded-for': '10.77.1.1' } }),
+      );
       statuses.push(response.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
@@ -122,7 +128,9 @@ describeWithRedis('a Redis partition (e2e, needs TEST_REDIS_URL)', () => {
 
     proxy.up();
     const recoveredMs = await waitFor(async () => (await redisStatus(a)) === 'up', 'A to use redis again', 10_000);
-    process.stdout.write(`redis partition of ${Date.now() - started - recoveredMs} ms: ${rounds} rounds, slowest answer ${slowest} ms; redis used again ${recoveredMs} ms after the restore\n`);
+    process.stdout.write(
+      `redis partition of ${Date.now() - started - recoveredMs} ms: ${rounds} rounds, slowest answer ${slowest} ms; redis used again ${recoveredMs} ms after the restore\n`,
+    );
     // The target is 2 s; the margin is for a loaded machine (the old client never recovered).
     expect(recoveredMs).toBeLessThan(5_000);
     expect((await a.api.get<string>('/metrics')).body).toMatch(/^redis_circuit_open 0$/m);
@@ -131,7 +139,9 @@ describeWithRedis('a Redis partition (e2e, needs TEST_REDIS_URL)', () => {
     const shared = uniqueEmail('shared');
     const alternating: number[] = [];
     for (const api of [a.api, b.api, a.api, b.api, a.api, b.api]) {
-      alternating.push((await api.post('/v1/auth/login', { email: shared, password: 'not the password' }, { headers: { 'x-forwarded-for': '10.77.2.1' } })).status);
+      alternating.push(
+        (await api.post('/v1/auth/login', { email: shared, password: 'not the password' }, { headers: { 'x-forwarded-for': '10.77.2.1' } })).status,
+      );
     }
     expect(alternating).toEqual([401, 401, 401, 401, 401, 429]);
   });

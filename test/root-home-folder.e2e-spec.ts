@@ -19,7 +19,6 @@ const describeAsRoot = isRoot ? describe : describe.skip;
 if (!isRoot) process.stderr.write('root-home-folder spec skipped: it needs root (only then does PostgreSQL run as the postgres user)\n');
 
 describeAsRoot('the embedded PostgreSQL from a clone in root’s home folder (e2e)', () => {
-
   let home: string;
   let server: ServerProcess | undefined;
 
@@ -41,11 +40,9 @@ describeAsRoot('the embedded PostgreSQL from a clone in root’s home folder (e2
     expect(statSync(home).mode & 0o777).toBe(0o700);
     const clone = join(home, 'taskwright');
     mkdirSync(clone);
-    await run(
-      process.execPath,
-      [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', clone, '--noCheck', '--sourceMap', 'false'],
-      { cwd: ROOT },
-    );
+    await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', clone, '--noCheck', '--sourceMap', 'false'], {
+      cwd: ROOT,
+    });
     // Its own node_modules (hard links: same files, no extra space), not a symlink that would
     // resolve back to this checkout.
     await run('cp', ['-al', join(ROOT, 'node_modules'), join(clone, 'node_modules')]);

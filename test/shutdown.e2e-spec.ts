@@ -75,9 +75,7 @@ describe('graceful shutdown of the server process (e2e)', () => {
         MIGRATIONS_RUN: 'true',
         SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-        ...(process.env.TEST_REDIS_URL
-          ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `tw-test-${randomBytes(4).toString('hex')}:` }
-          : {}),
+        ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `tw-test-${randomBytes(4).toString('hex')}:` } : {}),
       }),
     );
   }
@@ -136,8 +134,7 @@ describe('graceful shutdown of the server process (e2e)', () => {
     // or the connection was still in the kernel's accept queue when the listener closed (reset
     // before any response, on a fresh connection, and the server never saw the request).
     const refused = (o: Outcome): boolean =>
-      o.endedAt >= drainEnd &&
-      (o.error === 'ECONNREFUSED' || (o.error === 'ECONNRESET' && !o.reusedSocket && !log.includes(`"${o.requestId}"`)));
+      o.endedAt >= drainEnd && (o.error === 'ECONNREFUSED' || (o.error === 'ECONNRESET' && !o.reusedSocket && !log.includes(`"${o.requestId}"`)));
     const live = outcomes.filter((o) => o.path === '/health/live');
     const ready = outcomes.filter((o) => o.path === '/health/ready');
     // Every request either got its 200, or was refused at connect time once the drain was over.

@@ -21,7 +21,16 @@ describe('Swagger UI in a real browser (e2e)', () => {
     const { accessToken } = await registerUser(t.api);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     await page.goto(`${t.baseUrl}/docs`);
@@ -33,7 +42,10 @@ describe('Swagger UI in a real browser (e2e)', () => {
     await modal.locator('button.authorize').click();
     await modal.locator('button.btn-done, button.close-modal').first().click();
 
-    const operation = page.locator('.opblock-get').filter({ has: page.locator('[data-path="/v1/tasks"]') }).first();
+    const operation = page
+      .locator('.opblock-get')
+      .filter({ has: page.locator('[data-path="/v1/tasks"]') })
+      .first();
     await operation.locator('.opblock-summary').first().click();
     await operation.locator('button.try-out__btn').click();
     await operation.locator('button.execute').click();

@@ -225,7 +225,9 @@ describe('tasks change feed (e2e)', () => {
           const target = ids[Math.floor(Math.random() * ids.length)];
           if (target !== undefined) {
             await client.query('BEGIN');
-            await client.query(`UPDATE tasks SET title = title || ' (slow)', version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [target]);
+            await client.query(`UPDATE tasks SET title = title || ' (slow)', version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [
+              target,
+            ]);
             await sleep(30 + Math.random() * 50);
             await client.query('COMMIT');
           }

@@ -96,8 +96,8 @@ describe('tasks under concurrency (e2e)', () => {
       ),
     );
     expect(responses.map((r) => r.status).sort()).toEqual([201, ...Array<number>(PARALLEL - 1).fill(409)]);
-    expect(await t.sql("SELECT count(*)::int AS n FROM tasks WHERE owner_id = $1 AND title LIKE 'variant %' AND title LIKE $2", [user.user.id, `%${key}`])).toEqual([
-      { n: 1 },
-    ]);
+    expect(
+      await t.sql("SELECT count(*)::int AS n FROM tasks WHERE owner_id = $1 AND title LIKE 'variant %' AND title LIKE $2", [user.user.id, `%${key}`]),
+    ).toEqual([{ n: 1 }]);
   });
 });

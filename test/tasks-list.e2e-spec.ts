@@ -117,7 +117,12 @@ describe('tasks listing (e2e)', () => {
 
   it('defaults to newest first, 20 per page', async () => {
     const first = await page('');
-    expect(first.data.map((task) => task.id)).toEqual([...all].sort(comparator('-createdAt')).slice(0, 20).map((task) => task.id));
+    expect(first.data.map((task) => task.id)).toEqual(
+      [...all]
+        .sort(comparator('-createdAt'))
+        .slice(0, 20)
+        .map((task) => task.id),
+    );
     expect(first.nextCursor).toEqual(expect.any(String));
   });
 
@@ -126,7 +131,10 @@ describe('tasks listing (e2e)', () => {
     ['priority=high', (task: TaskJson) => task.priority === 'high'],
     ['tag=work', (task: TaskJson) => task.tags.includes('work')],
     ['tag=weekend&status=todo', (task: TaskJson) => task.tags.includes('weekend') && task.status === 'todo'],
-    ['dueAfter=2027-01-03T09:00:00Z&dueBefore=2027-01-06T09:00:00Z', (task: TaskJson) => task.dueAt !== null && task.dueAt >= '2027-01-03T09:00:00.000Z' && task.dueAt < '2027-01-06T09:00:00.000Z'],
+    [
+      'dueAfter=2027-01-03T09:00:00Z&dueBefore=2027-01-06T09:00:00Z',
+      (task: TaskJson) => task.dueAt !== null && task.dueAt >= '2027-01-03T09:00:00.000Z' && task.dueAt < '2027-01-06T09:00:00.000Z',
+    ],
     ['dueBefore=2027-01-03T09:00:00.000%2B00:00', (task: TaskJson) => task.dueAt !== null && task.dueAt < '2027-01-03T09:00:00.000Z'],
     ['dueAfter=2027-01-08T10:00:00%2B01:00', (task: TaskJson) => task.dueAt !== null && task.dueAt >= '2027-01-08T09:00:00.000Z'],
   ])('filters %s, with every sort and across pages', async (filter, predicate) => {
@@ -161,7 +169,10 @@ describe('tasks listing (e2e)', () => {
     expect((await page('q=the')).data).toEqual([]);
     expect((await page('q=nonexistentword')).data).toEqual([]);
     // Search combines with sorting and paging like any filter.
-    const expected = all.filter((task) => /report/i.test(task.title)).sort(comparator('dueAt')).map((task) => task.id);
+    const expected = all
+      .filter((task) => /report/i.test(task.title))
+      .sort(comparator('dueAt'))
+      .map((task) => task.id);
     expect((await walk('q=report&sort=dueAt', 2)).map((task) => task.id)).toEqual(expected);
   });
 
@@ -227,43 +238,38 @@ describe('tasks listing (e2e)', () => {
     expect((response.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(field);
   });
 
-  it.each(['-createdAt', 'createdAt'] as const)(
-    'walks sort=%s without duplicates or gaps while tasks are being added',
-    async (sort) => {
-      const walker = await registerUser(t.api);
-      const initial: string[] = [];
-      for (let i = 0; i < 60; i += 1) {
-        const response = await t.api.post<TaskJson>('/v1/tasks', { title: `initial ${i}` }, { token: walker.accessToken });
-        initial.push(response.body.id);
+  it.each(['-createdAt', 'createdAt'] as const)('walks sort=%s without duplicates or gaps while tasks are being added', async (sort) => {
+    const walker = await registerUser(t.api);
+    const initial: string[] = [];
+    for (let i = 0; i < 60; i += 1) {
+      const response = await t.api.post<TaskJson>('/v1/tasks', { title: `initial ${i}` }, { token: walker.accessToken });
+      initial.push(response.body.id);
+    }
+    let inserting = true;
+    const inserter = (async () => {
+      let i = 0;
+      while (inserting) {
+        await Promise.all([0, 1, 2].map(() => t.api.post('/v1/tasks', { title: `concurrent ${(i += 1)}` }, { token: walker.accessToken })));
       }
-      let inserting = true;
-      const inserter = (async () => {
-        let i = 0;
-        while (inserting) {
-          await Promise.all(
-            [0, 1, 2].map(() => t.api.post('/v1/tasks', { title: `concurrent ${(i += 1)}` }, { token: walker.accessToken })),
-          );
-        }
-        return i;
-      })();
-      const seen: TaskJson[] = [];
-      let cursor: string | null = null;
-      do {
-        const current: PageJson = await page(`sort=${sort}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, walker.accessToken);
-        seen.push(...current.data);
-        cursor = current.nextCursor;
-        // Give the inserter room to commit between pages.
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      } while (cursor !== null && seen.length < 2000);
-      inserting = false;
-      const inserted = await inserter;
-      expect(inserted).toBeGreaterThan(0);
+      return i;
+    })();
+    const seen: TaskJson[] = [];
+    let cursor: string | null = null;
+    do {
+      const current: PageJson = await page(`sort=${sort}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, walker.accessToken);
+      seen.push(...current.data);
+      cursor = current.nextCursor;
+      // Give the inserter room to commit between pages.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    } while (cursor !== null && seen.length < 2000);
+    inserting = false;
+    const inserted = await inserter;
+    expect(inserted).toBeGreaterThan(0);
 
-      const ids = seen.map((task) => task.id);
-      expect(new Set(ids).size).toBe(ids.length);
-      expect(ids).toEqual(expect.arrayContaining(initial));
-      expect(ids.filter((id) => initial.includes(id))).toEqual(sort === '-createdAt' ? [...initial].reverse() : initial);
-      expect([...seen].sort(comparator(sort)).map((task) => task.id)).toEqual(ids);
-    },
-  );
+    const ids = seen.map((task) => task.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(initial));
+    expect(ids.filter((id) => initial.includes(id))).toEqual(sort === '-createdAt' ? [...initial].reverse() : initial);
+    expect([...seen].sort(comparator(sort)).map((task) => task.id)).toEqual(ids);
+  });
 });

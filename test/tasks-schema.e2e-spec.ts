@@ -125,7 +125,10 @@ describe('tasks schema (e2e)', () => {
     const [{ latest }] = (await t.sql<{ latest: string }>('SELECT max(change_xid)::text AS latest FROM tasks WHERE owner_id = $1', [ownerId])) as [
       { latest: string },
     ];
-    for (const since of [['0', '0'], [latest, '0']]) {
+    for (const since of [
+      ['0', '0'],
+      [latest, '0'],
+    ]) {
       const planNodes = await plan(CHANGES_SQL, [ownerId, ...since, 500]);
       expect(planNodes.map((node) => node['Node Type'])).not.toContain('Seq Scan');
       expect(planNodes.filter((node) => node['Index Name'] === 'tasks_owner_change_idx')).toHaveLength(2);

@@ -24,7 +24,15 @@ const PROBLEM = /^application\/problem\+json/;
 /** The parts of a problem that must not differ between "absent" and "someone else's". */
 function problemShape(response: ApiResponse): Record<string, unknown> {
   const { type, title, status, detail } = response.body as Record<string, unknown>;
-  return { httpStatus: response.status, contentType: response.headers.get('content-type'), type, title, status, detail, keys: Object.keys(response.body as object).sort() };
+  return {
+    httpStatus: response.status,
+    contentType: response.headers.get('content-type'),
+    type,
+    title,
+    status,
+    detail,
+    keys: Object.keys(response.body as object).sort(),
+  };
 }
 
 describe('tasks (e2e)', () => {
@@ -212,7 +220,11 @@ describe('tasks (e2e)', () => {
       const [row] = await t.sql('SELECT title, version FROM tasks WHERE id = $1', [task.id]);
       expect(row).toEqual({ title: 'Second', version: 2 });
 
-      const current = await t.api.patch<TaskJson>(`/v1/tasks/${task.id}`, { title: 'Third' }, { token: alice.accessToken, headers: { 'if-match': first.headers.get('etag') ?? '' } });
+      const current = await t.api.patch<TaskJson>(
+        `/v1/tasks/${task.id}`,
+        { title: 'Third' },
+        { token: alice.accessToken, headers: { 'if-match': first.headers.get('etag') ?? '' } },
+      );
       expect(current.status).toBe(200);
       expect(current.body).toMatchObject({ title: 'Third', version: 3 });
       const any = await t.api.patch<TaskJson>(`/v1/tasks/${task.id}`, { title: 'Fourth' }, { token: alice.accessToken, headers: { 'if-match': '*' } });
@@ -370,7 +382,11 @@ describe('tasks (e2e)', () => {
       expect(first.headers.get('idempotent-replayed')).toBeNull();
       // Change the task afterwards: a retry still gets the response the first request got.
       await t.api.patch(`/v1/tasks/${first.body.id}`, { title: 'Paid' }, { token: alice.accessToken });
-      const retry = await t.api.post<TaskJson>('/v1/tasks', { tags: ['home'], title: 'Pay rent' }, { token: alice.accessToken, headers: { 'idempotency-key': key } });
+      const retry = await t.api.post<TaskJson>(
+        '/v1/tasks',
+        { tags: ['home'], title: 'Pay rent' },
+        { token: alice.accessToken, headers: { 'idempotency-key': key } },
+      );
       expect(retry.status).toBe(201);
       expect(retry.body).toEqual(first.body);
       expect(retry.headers.get('location')).toBe(first.headers.get('location'));
@@ -482,7 +498,10 @@ describe('tasks (e2e)', () => {
 
   it('documents every header, parameter and response of the tasks routes', async () => {
     const doc = (await t.api.get('/docs-json', { skipOpenApiCheck: true })).body;
-    const paths = doc.paths as Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; responses: Record<string, { headers?: Record<string, unknown> }>; security?: unknown }>>;
+    const paths = doc.paths as Record<
+      string,
+      Record<string, { parameters?: Array<{ name: string; in: string }>; responses: Record<string, { headers?: Record<string, unknown> }>; security?: unknown }>
+    >;
     const params = (path: string, method: string) => (paths[path]?.[method]?.parameters ?? []).map((p) => `${p.in}:${p.name}`);
     const statuses = (path: string, method: string) => Object.keys(paths[path]?.[method]?.responses ?? {});
 
@@ -491,7 +510,19 @@ describe('tasks (e2e)', () => {
     expect(Object.keys(paths['/v1/tasks']?.post?.responses['201']?.headers ?? {})).toEqual(expect.arrayContaining(['Location', 'ETag']));
 
     expect(params('/v1/tasks', 'get')).toEqual(
-      expect.arrayContaining(['query:status', 'query:priority', 'query:tag', 'query:dueBefore', 'query:dueAfter', 'query:q', 'query:sort', 'query:limit', 'query:cursor', 'query:ownerId', 'header:If-None-Match']),
+      expect.arrayContaining([
+        'query:status',
+        'query:priority',
+        'query:tag',
+        'query:dueBefore',
+        'query:dueAfter',
+        'query:q',
+        'query:sort',
+        'query:limit',
+        'query:cursor',
+        'query:ownerId',
+        'header:If-None-Match',
+      ]),
     );
     expect(statuses('/v1/tasks', 'get')).toEqual(expect.arrayContaining(['200', '304', '400', '401', '403']));
     expect(params('/v1/tasks/changes', 'get')).toEqual(expect.arrayContaining(['query:since', 'query:limit']));
@@ -511,7 +542,20 @@ describe('tasks (e2e)', () => {
       { $ref: '#/components/schemas/TombstoneDto' },
     ]);
     expect(schemas.TaskDto.required).toEqual(
-      expect.arrayContaining(['id', 'title', 'description', 'status', 'priority', 'dueAt', 'tags', 'ownerId', 'version', 'createdAt', 'updatedAt', 'completedAt']),
+      expect.arrayContaining([
+        'id',
+        'title',
+        'description',
+        'status',
+        'priority',
+        'dueAt',
+        'tags',
+        'ownerId',
+        'version',
+        'createdAt',
+        'updatedAt',
+        'completedAt',
+      ]),
     );
     expect(schemas.TaskDto.properties.dueAt.nullable).toBe(true);
     expect(schemas.UpdateTaskDto.properties.description.nullable).toBe(true);

@@ -36,7 +36,11 @@ describe('users (e2e)', () => {
 
     it('rejects mass assignment (role, email, disabled) with 400 listing each field', async () => {
       const user = await registerUser(t.api);
-      const response = await t.api.patch('/v1/users/me', { name: 'Mallory', role: 'admin', email: 'x@example.com', disabled: false }, { token: user.accessToken });
+      const response = await t.api.patch(
+        '/v1/users/me',
+        { name: 'Mallory', role: 'admin', email: 'x@example.com', disabled: false },
+        { token: user.accessToken },
+      );
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toMatch(PROBLEM);
       expect(new Set(fieldsOf(response.body))).toEqual(new Set(['role', 'email', 'disabled']));
@@ -58,7 +62,11 @@ describe('users (e2e)', () => {
       const user = await registerUser(t.api);
       const other = await loginUser(t.api, user.email, user.password);
       expect((await me(other.accessToken)).status).toBe(200);
-      const response = await t.api.post('/v1/users/me/password', { currentPassword: user.password, newPassword: 'a brand new passphrase' }, { token: user.accessToken });
+      const response = await t.api.post(
+        '/v1/users/me/password',
+        { currentPassword: user.password, newPassword: 'a brand new passphrase' },
+        { token: user.accessToken },
+      );
       expect(response.status).toBe(204);
       expect((await me(other.accessToken)).status).toBe(401);
       expect((await t.api.post('/v1/auth/refresh', { refreshToken: other.refreshToken })).status).toBe(401);
@@ -72,7 +80,11 @@ describe('users (e2e)', () => {
 
     it('refuses a wrong current password (400 naming it) and a new password outside the policy', async () => {
       const user = await registerUser(t.api);
-      const wrong = await t.api.post('/v1/users/me/password', { currentPassword: 'not the password', newPassword: 'a brand new passphrase' }, { token: user.accessToken });
+      const wrong = await t.api.post(
+        '/v1/users/me/password',
+        { currentPassword: 'not the password', newPassword: 'a brand new passphrase' },
+        { token: user.accessToken },
+      );
       expect(wrong.status).toBe(400);
       expect(wrong.body.type).toBe(`${TYPE}wrong-current-password`);
       expect(fieldsOf(wrong.body)).toEqual(['currentPassword']);

@@ -45,7 +45,11 @@ export class UserCache {
 
   async lookup(userId: string, requestKey: string): Promise<Lookup> {
     if (!this.enabled) return BYPASS;
-    const keys = [`${this.prefix}g`, `${this.prefix}u:${userId}`, `${this.prefix}e:${userId}:${createHash('sha256').update(requestKey).digest('base64url')}`] as const;
+    const keys = [
+      `${this.prefix}g`,
+      `${this.prefix}u:${userId}`,
+      `${this.prefix}e:${userId}:${createHash('sha256').update(requestKey).digest('base64url')}`,
+    ] as const;
     try {
       if (!this.flushed) {
         await this.set(keys[0], randomUUID(), GENERATION_TTL_MS);

@@ -189,12 +189,7 @@ function notModified(request: FastifyRequest, etag: string): boolean {
  * both the ETag and the response. `Cache-Control: private, no-cache`, 304 on a matching
  * If-None-Match.
  */
-async function cachedGet(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  caller: Caller,
-  load: () => Promise<{ body: unknown; etag?: string }>,
-): Promise<void> {
+async function cachedGet(request: FastifyRequest, reply: FastifyReply, caller: Caller, load: () => Promise<{ body: unknown; etag?: string }>): Promise<void> {
   const lookup = await cache.lookup(caller.id, requestCacheKey('GET', request.url));
   let json: string;
   let etag: string;
@@ -270,10 +265,7 @@ app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request, reply) => {
   await cachedGet(request, reply, caller, async () => {
     if (!isUuid(request.params.id)) throw taskNotFound();
     const id = request.params.id.toLowerCase();
-    const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [
-      id,
-      caller.id,
-    ]);
+    const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, caller.id]);
     const row = rows[0];
     if (row === undefined) throw taskNotFound();
     return { body: toTaskDto(row), etag: taskEtag(row.id, row.version) };

@@ -18,4 +18,3 @@ const withoutDeadlines = (...args: Parameters<typeof database.dataSourceOptions>
 };
 // tsc's CommonJS output keeps exports writable and reads them at each call (`(0, database_1.dataSourceOptions)(…)`).
 (database as { dataSourceOptions: typeof database.dataSourceOptions }).dataSourceOptions = withoutDeadlines;
-

@@ -19,7 +19,12 @@ const CONCURRENCY = 32;
  * guarded one; each variant's fastest batch counts. The two plain figures differ only by noise,
  * which is what a difference to the guarded one has to be read against.
  */
-async function cpuPerCall(plain: () => Promise<unknown>, guarded: () => Promise<unknown>, perBatch: number, rounds = 12): Promise<{ plainA: number; guarded: number; plainB: number }> {
+async function cpuPerCall(
+  plain: () => Promise<unknown>,
+  guarded: () => Promise<unknown>,
+  perBatch: number,
+  rounds = 12,
+): Promise<{ plainA: number; guarded: number; plainB: number }> {
   const batch = async (fn: () => Promise<unknown>, calls: number): Promise<number> => {
     const before = process.cpuUsage();
     let started = 0;
@@ -70,19 +75,33 @@ export async function runDeadlineMicro(redisUrl: string | undefined, databaseUrl
       () => service.call((c) => c.get(key)),
       20_000,
     );
-    results.push({ name: 'Redis GET: the client directly / through RedisService#call (deadline + breaker)', plainMicros: [cpu.plainA, cpu.plainB], guardedMicros: cpu.guarded });
+    results.push({
+      name: 'Redis GET: the client directly / through RedisService#call (deadline + breaker)',
+      plainMicros: [cpu.plainA, cpu.plainB],
+      guardedMicros: cpu.guarded,
+    });
     await client.del(key);
     await service.onApplicationShutdown();
   }
   if (databaseUrl !== undefined) {
     const plainPool = new Pool({ connectionString: databaseUrl, max: 8, application_name: 'taskwright-bench' });
-    const deadlinePool = new Pool({ connectionString: databaseUrl, max: 8, application_name: 'taskwright-bench', query_timeout: 5000, Client: createDeadlineClientClass() });
+    const deadlinePool = new Pool({
+      connectionString: databaseUrl,
+      max: 8,
+      application_name: 'taskwright-bench',
+      query_timeout: 5000,
+      Client: createDeadlineClientClass(),
+    });
     const cpu = await cpuPerCall(
       () => plainPool.query('SELECT 1'),
       () => deadlinePool.query('SELECT 1'),
       8_000,
     );
-    results.push({ name: 'PostgreSQL SELECT 1 through a pool: plain clients / DeadlineClient with query_timeout', plainMicros: [cpu.plainA, cpu.plainB], guardedMicros: cpu.guarded });
+    results.push({
+      name: 'PostgreSQL SELECT 1 through a pool: plain clients / DeadlineClient with query_timeout',
+      plainMicros: [cpu.plainA, cpu.plainB],
+      guardedMicros: cpu.guarded,
+    });
     await Promise.all([plainPool.end(), deadlinePool.end()]);
   }
   return results;

@@ -84,7 +84,9 @@ export async function runMicro(): Promise<MicroResult[]> {
   results.push(await measure('jsonwebtoken.verify, secret as a KeyObject (Taskwright, once per request)', () => jwt.verify(token, key, verifyOptions)));
   results.push(
     await measure('HS256 check with node:crypto only (the baseline)', () =>
-      createHmac('sha256', secret).update(token.slice(0, token.lastIndexOf('.'))).digest('base64url'),
+      createHmac('sha256', secret)
+        .update(token.slice(0, token.lastIndexOf('.')))
+        .digest('base64url'),
     ),
   );
 
@@ -96,7 +98,12 @@ export async function runMicro(): Promise<MicroResult[]> {
   results.push(await measure('ValidationPipe on a create body (5 fields)', () => pipe.transform({ ...body }, bodyMeta)));
 
   const listPage = page();
-  results.push(await measure('ETag over JSON.stringify(page), then JSON.stringify(page) again: a 20-task page serialised twice (the former miss)', () => [etagOfJson(JSON.stringify(listPage)), JSON.stringify(listPage)]));
+  results.push(
+    await measure('ETag over JSON.stringify(page), then JSON.stringify(page) again: a 20-task page serialised twice (the former miss)', () => [
+      etagOfJson(JSON.stringify(listPage)),
+      JSON.stringify(listPage),
+    ]),
+  );
   results.push(
     await measure('one JSON.stringify(page) + sha256 of that string', () => {
       const json = JSON.stringify(listPage);
@@ -107,7 +114,10 @@ export async function runMicro(): Promise<MicroResult[]> {
 
   const devNull = pino.destination({ dest: '/dev/null', sync: true });
   const line = { requestId: '0193a1f0-7b8c-7def-8123-456789abcdef', method: 'GET', route: '/v1/tasks', status: 200, durationMs: 3.2 };
-  const withRedact = pino({ level: 'info', base: { service: 'taskwright' }, timestamp: pino.stdTimeFunctions.isoTime, redact: { paths: REDACTED_PATHS, remove: true } }, devNull);
+  const withRedact = pino(
+    { level: 'info', base: { service: 'taskwright' }, timestamp: pino.stdTimeFunctions.isoTime, redact: { paths: REDACTED_PATHS, remove: true } },
+    devNull,
+  );
   const withoutRedact = pino({ level: 'info', base: { service: 'taskwright' }, timestamp: pino.stdTimeFunctions.isoTime }, devNull);
   results.push(await measure("the request log line, Taskwright's logger (redact with wildcards), to /dev/null", () => withRedact.info(line, 'request')));
   results.push(await measure('the same line without redact', () => withoutRedact.info(line, 'request')));

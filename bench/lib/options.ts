@@ -155,7 +155,10 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv): BenchOptio
         i += 1;
         break;
       case '--only':
-        options.only = (args[i + 1] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+        options.only = (args[i + 1] ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
         i += 1;
         break;
       case '--profile':

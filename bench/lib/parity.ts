@@ -24,7 +24,13 @@ async function captureSql(servers: ServerProcess[], files: Map<string, string>, 
     const start = text.lastIndexOf('-- capture on\n');
     const end = text.lastIndexOf('-- capture off');
     const block = start >= 0 && end > start ? text.slice(start + '-- capture on\n'.length, end) : '';
-    result.set(server.spec.id, block.split('\n').filter((line) => line.trim() !== '').sort());
+    result.set(
+      server.spec.id,
+      block
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .sort(),
+    );
   }
   return result;
 }
@@ -36,7 +42,11 @@ function compareSql(probe: string, twId: string, baseId: string, captured: Map<s
   const baseOnly = base.filter((s) => !tw.includes(s));
   if (tw.length === 0 && base.length === 0) return { probe: `${probe}: SQL`, ok: true, detail: 'no statement on either side (served from cache)' };
   if (twOnly.length === 0 && baseOnly.length === 0 && tw.length === base.length) {
-    return { probe: `${probe}: SQL`, ok: true, detail: `identical statements (${tw.length}): ${tw.map((s) => `\`${s.slice(0, 90)}${s.length > 90 ? '…' : ''}\``).join('; ')}` };
+    return {
+      probe: `${probe}: SQL`,
+      ok: true,
+      detail: `identical statements (${tw.length}): ${tw.map((s) => `\`${s.slice(0, 90)}${s.length > 90 ? '…' : ''}\``).join('; ')}`,
+    };
   }
   return {
     probe: `${probe}: SQL`,
@@ -52,16 +62,19 @@ function compareResponses(probe: string, tw: Response, base: Response, compareBo
   const problems: string[] = [];
   if (tw.status !== base.status) problems.push(`status ${tw.status} vs ${base.status}`);
   // Created resources have different ids: compare the ETag's shape then, not its value.
-  const shape = (value: string | null): string | null => (compareBody ? value : (value?.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>') ?? null));
+  const shape = (value: string | null): string | null =>
+    compareBody ? value : (value?.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>') ?? null);
   for (const name of COMPARED_HEADERS) {
     const a = shape(tw.headers.get(name));
     const b = shape(base.headers.get(name));
     if (a !== b) problems.push(`${name} ${String(a)} vs ${String(b)}`);
   }
   for (const name of PRESENT_HEADERS) {
-    if ((tw.headers.get(name) === null) !== (base.headers.get(name) === null)) problems.push(`${name} present ${tw.headers.get(name) !== null} vs ${base.headers.get(name) !== null}`);
+    if ((tw.headers.get(name) === null) !== (base.headers.get(name) === null))
+      problems.push(`${name} present ${tw.headers.get(name) !== null} vs ${base.headers.get(name) !== null}`);
   }
-  if (compareBody && tw.text !== base.text) problems.push(`bodies differ (${tw.text.length} vs ${base.text.length} bytes): ${tw.text.slice(0, 120)} | ${base.text.slice(0, 120)}`);
+  if (compareBody && tw.text !== base.text)
+    problems.push(`bodies differ (${tw.text.length} vs ${base.text.length} bytes): ${tw.text.slice(0, 120)} | ${base.text.slice(0, 120)}`);
   if (!compareBody) {
     const keys = (r: Response): string => (typeof r.body === 'object' && r.body !== null ? Object.keys(r.body).join(',') : typeof r.body);
     if (keys(tw) !== keys(base)) problems.push(`body fields ${keys(tw)} vs ${keys(base)}`);
@@ -86,7 +99,14 @@ export async function checkParity(fleet: Fleet, accounts: Account[], pool: TaskP
   if (!account || !task) return [{ probe: 'parity', ok: false, detail: 'no account or task to probe with' }];
   const owner = accounts[task.ownerIndex] ?? account;
 
-  const probeGet = async (probe: string, cache: boolean, path: string, token: string, headers: Record<string, string> = {}, compareBody = true): Promise<void> => {
+  const probeGet = async (
+    probe: string,
+    cache: boolean,
+    path: string,
+    token: string,
+    headers: Record<string, string> = {},
+    compareBody = true,
+  ): Promise<void> => {
     const tw = cache ? fleet.twCache : fleet.twNoCache;
     const base = cache ? fleet.baseCache : fleet.baseNoCache;
     // Once unobserved, so both have the session answer (and, with the cache on, the entry) already.

@@ -39,16 +39,31 @@ const OWN_CODE: Array<[RegExp, string]> = [
 const PACKAGES: Array<[RegExp, string]> = [
   [/^(jsonwebtoken|jws|jwa|passport|passport-jwt|passport-strategy|@nestjs\/passport|@nestjs\/jwt)\//, 'JWT verification (passport-jwt, jsonwebtoken)'],
   [/^@nestjs\/throttler\//, 'rate limiting (@nestjs/throttler)'],
-  [/^(class-validator|class-transformer|validator|libphonenumber-js)\/|^@nestjs\/common\/pipes\//, 'validation (ValidationPipe, class-validator, class-transformer)'],
-  [/^(pino|pino-http|nestjs-pino|sonic-boom|pino-std-serializers|fast-redact|@pinojs\/[^/]+|on-exit-leak-free|thread-stream|quick-format-unescaped|atomic-sleep|fast-safe-stringify)\//, 'logging (pino)'],
+  [
+    /^(class-validator|class-transformer|validator|libphonenumber-js)\/|^@nestjs\/common\/pipes\//,
+    'validation (ValidationPipe, class-validator, class-transformer)',
+  ],
+  [
+    /^(pino|pino-http|nestjs-pino|sonic-boom|pino-std-serializers|fast-redact|@pinojs\/[^/]+|on-exit-leak-free|thread-stream|quick-format-unescaped|atomic-sleep|fast-safe-stringify)\//,
+    'logging (pino)',
+  ],
   [/^(prom-client|tdigest|bintrees)\//, 'metrics (prom-client)'],
   [/^rxjs\//, 'rxjs (interceptor plumbing)'],
   [/^typeorm\//, 'TypeORM'],
-  [/^(pg|pg-protocol|pg-pool|pg-types|pg-connection-string|postgres-array|postgres-date|postgres-interval|postgres-bytea|pgpass|split2)\//, 'node-postgres (driver, row parsing)'],
+  [
+    /^(pg|pg-protocol|pg-pool|pg-types|pg-connection-string|postgres-array|postgres-date|postgres-interval|postgres-bytea|pgpass|split2)\//,
+    'node-postgres (driver, row parsing)',
+  ],
   [/^(cache-manager|keyv|@keyv\/[^/]+|@cacheable\/[^/]+|cacheable|hookified|qified|@nestjs\/cache-manager)\//, 'cache store (cache-manager, Keyv)'],
   [/^(@redis\/[^/]+|redis)\//, 'Redis client'],
-  [/^(@nestjs\/core|@nestjs\/common|@nestjs\/platform-fastify|reflect-metadata|iterare|path-to-regexp|uid|tslib)\//, 'Nest core (router, guards/interceptors chain, context)'],
-  [/^(fastify|@fastify\/[^/]+|find-my-way|light-my-request|avvio|fast-json-stringify|secure-json-parse|fast-querystring|abstract-logging|toad-cache|process-warning|rfdc|ret|safe-regex2|fastq|reusify|content-type|fast-uri)\//, 'Fastify'],
+  [
+    /^(@nestjs\/core|@nestjs\/common|@nestjs\/platform-fastify|reflect-metadata|iterare|path-to-regexp|uid|tslib)\//,
+    'Nest core (router, guards/interceptors chain, context)',
+  ],
+  [
+    /^(fastify|@fastify\/[^/]+|find-my-way|light-my-request|avvio|fast-json-stringify|secure-json-parse|fast-querystring|abstract-logging|toad-cache|process-warning|rfdc|ret|safe-regex2|fastq|reusify|content-type|fast-uri)\//,
+    'Fastify',
+  ],
   [/./, 'other dependencies'],
 ];
 
@@ -165,9 +180,12 @@ export function analyseProfile(file: string, requests: number, title: string, wi
     `${(totalMs / 1000).toFixed(1)} s profiled, ${(busyMs / 1000).toFixed(1)} s busy (${((busyMs / totalMs) * 100).toFixed(0)} % of the main thread), ` +
       `${requests.toLocaleString('en-US')} responses: ${perRequest(busyMs)} µs of main-thread CPU per request.`,
     '',
-    '## Busy time by owner', '',
-    'Each sample is charged to the innermost frame that belongs to a known package or Taskwright file.', '',
-    '| Owner | share of busy | µs/request |', '|---|---:|---:|',
+    '## Busy time by owner',
+    '',
+    'Each sample is charged to the innermost frame that belongs to a known package or Taskwright file.',
+    '',
+    '| Owner | share of busy | µs/request |',
+    '|---|---:|---:|',
   );
   for (const o of owners) lines.push(`| ${o.owner} | ${(o.share * 100).toFixed(1)} % | ${perRequest(o.ms)} |`);
   lines.push('', '## Top 30 functions by self time', '', '| Function | self share | µs/request |', '|---|---:|---:|');

@@ -212,11 +212,29 @@ export async function runComparison(comparison: Comparison, settings: RunSetting
   const runsA: SideRun[] = [];
   const runsB: SideRun[] = [];
   for (let round = 0; round < settings.rounds; round += 1) {
-    const order: Array<[Side, typeof runsA]> = round % 2 === 0 ? [[a, runsA], [b, runsB]] : [[b, runsB], [a, runsA]];
+    const order: Array<[Side, typeof runsA]> =
+      round % 2 === 0
+        ? [
+            [a, runsA],
+            [b, runsB],
+          ]
+        : [
+            [b, runsB],
+            [a, runsA],
+          ];
     for (const [side, runs] of order) {
-      const run = await runSide(side, settings, settings.durationSeconds, comparison.expectedStatuses, rss, `${comparison.id}: round ${round + 1}/${settings.rounds}`);
+      const run = await runSide(
+        side,
+        settings,
+        settings.durationSeconds,
+        comparison.expectedStatuses,
+        rss,
+        `${comparison.id}: round ${round + 1}/${settings.rounds}`,
+      );
       runs.push(run);
-      progress.update(`${comparison.id}: round ${round + 1}/${settings.rounds} ${side.label}: ${formatInt(run.result.rps)} req/s, p99 ${run.result.latency.p99} ms`);
+      progress.update(
+        `${comparison.id}: round ${round + 1}/${settings.rounds} ${side.label}: ${formatInt(run.result.rps)} req/s, p99 ${run.result.latency.p99} ms`,
+      );
     }
   }
   await comparison.after?.();
@@ -233,7 +251,8 @@ export async function runComparison(comparison: Comparison, settings: RunSetting
     rpsRatio: resultA.rps / resultB.rps,
     p50Ratio: resultA.p50 / resultB.p50,
     p99Ratio: resultA.p99 / resultB.p99,
-    hasErrors: resultA.unexpected + resultA.errors + resultB.unexpected + resultB.errors + (resultA.background?.unexpected ?? 0) + (resultA.background?.errors ?? 0) > 0,
+    hasErrors:
+      resultA.unexpected + resultA.errors + resultB.unexpected + resultB.errors + (resultA.background?.unexpected ?? 0) + (resultA.background?.errors ?? 0) > 0,
     loadAverage: load,
     machineBusyPercent: busy,
   };

@@ -151,9 +151,11 @@ export async function deepCursor(context: Pick<ScenarioContext, 'databaseUrl' | 
     );
     const row = rows[0];
     if (row === undefined) throw new Error(`the deep owner has fewer than ${depth} tasks`);
-    return new CursorCodec(context.jwtSecret).encode({ sort: '-createdAt', at: row.created_at.toISOString(), id: row.id }, { ownerId: context.deepAccount.userId });
-  }
-  finally {
+    return new CursorCodec(context.jwtSecret).encode(
+      { sort: '-createdAt', at: row.created_at.toISOString(), id: row.id },
+      { ownerId: context.deepAccount.userId },
+    );
+  } finally {
     await client.end();
   }
 }
@@ -306,7 +308,10 @@ export function buildComparisons(context: ScenarioContext, deepCursorValue: stri
       against: 'baseline',
       note: `cache off; terms in turn: ${SEARCH_TERMS.join(', ')}`,
       expectedStatuses: [200],
-      sides: versus(false, listPlan(accounts, () => `limit=20&q=${encodeURIComponent(searchTerm())}`)),
+      sides: versus(
+        false,
+        listPlan(accounts, () => `limit=20&q=${encodeURIComponent(searchTerm())}`),
+      ),
     },
     {
       id: 'deep-page',

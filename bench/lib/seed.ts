@@ -39,9 +39,36 @@ export function deepOwnerEmail(namespace: string): string {
 
 /** Words of titles and descriptions; the search scenario queries some of them. */
 const VOCABULARY = [
-  'report', 'invoice', 'meeting', 'review', 'budget', 'deploy', 'release', 'customer', 'dentist', 'groceries',
-  'garden', 'insurance', 'migration', 'roadmap', 'interview', 'backup', 'quarterly', 'newsletter', 'workshop', 'travel',
-  'passport', 'renovation', 'contract', 'onboarding', 'benchmark', 'security', 'audit', 'kubernetes', 'postgres', 'birthday',
+  'report',
+  'invoice',
+  'meeting',
+  'review',
+  'budget',
+  'deploy',
+  'release',
+  'customer',
+  'dentist',
+  'groceries',
+  'garden',
+  'insurance',
+  'migration',
+  'roadmap',
+  'interview',
+  'backup',
+  'quarterly',
+  'newsletter',
+  'workshop',
+  'travel',
+  'passport',
+  'renovation',
+  'contract',
+  'onboarding',
+  'benchmark',
+  'security',
+  'audit',
+  'kubernetes',
+  'postgres',
+  'birthday',
 ] as const;
 
 /** Search terms: common, medium and rare words of the vocabulary, and two-word queries. */
@@ -129,10 +156,10 @@ export async function cleanUpWrites(databaseUrl: string, namespace: string): Pro
   await client.connect();
   try {
     const like = `bench-${namespace}-%@${EMAIL_DOMAIN}`;
-    const deleted = await client.query(
-      `DELETE FROM tasks t USING users u WHERE t.owner_id = u.id AND u.email LIKE $1 AND t.title LIKE $2`,
-      [like, `${BENCH_CREATED_TITLE_PREFIX}%`],
-    );
+    const deleted = await client.query(`DELETE FROM tasks t USING users u WHERE t.owner_id = u.id AND u.email LIKE $1 AND t.title LIKE $2`, [
+      like,
+      `${BENCH_CREATED_TITLE_PREFIX}%`,
+    ]);
     await client.query(`DELETE FROM idempotency_keys k USING users u WHERE k.user_id = u.id AND u.email LIKE $1`, [like]);
     return deleted.rowCount ?? 0;
   } finally {
@@ -178,7 +205,9 @@ export async function ensureDataset(databaseUrl: string, spec: DatasetSpec, forc
       progress.log(
         `seeding the ${spec.namespace} data set: ${formatInt(spec.users)} users, ${formatInt(spreadTotal)} tasks spread, ` +
           `${formatInt(spec.deepOwnerTasks)} for the deep owner` +
-          (users + spreadTasks + deepTasks > 0 && !force ? ` (found ${formatInt(users)} users, ${formatInt(spreadTasks + deepTasks)} tasks: replacing them)` : ''),
+          (users + spreadTasks + deepTasks > 0 && !force
+            ? ` (found ${formatInt(users)} users, ${formatInt(spreadTasks + deepTasks)} tasks: replacing them)`
+            : ''),
       );
       await seed(client, spec, like, deepEmail, spreadTotal);
     }

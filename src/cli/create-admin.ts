@@ -57,7 +57,12 @@ class CreateAdminModule {
   static register(config: AppConfig, databaseUrl: string): DynamicModule {
     return {
       module: CreateAdminModule,
-      imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot({ ...dataSourceOptions(config, databaseUrl), autoLoadEntities: true }), RedisModule, UsersModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config, databaseUrl), autoLoadEntities: true }),
+        RedisModule,
+        UsersModule,
+      ],
     };
   }
 }

@@ -11,12 +11,17 @@ describe('seed arguments', () => {
     expect(parseSeedArguments([])).toMatchObject({ tasks: 10_000, users: 20, ownerEmail: 'seed-owner@example.com' });
   });
 
-  it.each([[['--tasks', '-1']], [['--tasks', 'many']], [['--users', '0']], [['--owner-email', 'nobody']], [['--password', 'short']], [['--bogus', '1']], [['extra']]])(
-    'refuses %j',
-    (argv) => {
-      expect(() => parseSeedArguments(argv)).toThrow(SeedUsageError);
-    },
-  );
+  it.each([
+    [['--tasks', '-1']],
+    [['--tasks', 'many']],
+    [['--users', '0']],
+    [['--owner-email', 'nobody']],
+    [['--password', 'short']],
+    [['--bogus', '1']],
+    [['extra']],
+  ])('refuses %j', (argv) => {
+    expect(() => parseSeedArguments(argv)).toThrow(SeedUsageError);
+  });
 });
 
 describe('distribute', () => {

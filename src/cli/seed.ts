@@ -79,10 +79,72 @@ export function distribute(tasks: number, users: number): number[] {
   return counts;
 }
 
-const VERBS = ['Write', 'Review', 'Call', 'Email', 'Fix', 'Plan', 'Prepare', 'Book', 'Buy', 'Clean', 'Update', 'Schedule', 'Send', 'Check', 'Organise', 'Draft', 'Pay', 'Renew', 'Cancel', 'Order'];
-const NOUNS = ['report', 'invoice', 'meeting', 'budget', 'presentation', 'dentist appointment', 'flight', 'groceries', 'car service', 'tax return', 'newsletter', 'contract', 'garden', 'kitchen', 'backup', 'release notes', 'roadmap', 'birthday gift', 'insurance', 'passport'];
-const QUALIFIERS = ['for Monday', 'before Friday', 'with the team', 'for the client', 'this week', 'as soon as possible', 'for Q3', 'at home', 'for the board', 'next month'];
-const DETAILS = ['Numbers from finance first.', 'Ask Sam about the deadline.', 'Use last year as a template.', 'Needs two signatures.', 'Keep it short.', 'Check the receipts folder.', 'Blocked on the supplier.', 'Remember the discount code.'];
+const VERBS = [
+  'Write',
+  'Review',
+  'Call',
+  'Email',
+  'Fix',
+  'Plan',
+  'Prepare',
+  'Book',
+  'Buy',
+  'Clean',
+  'Update',
+  'Schedule',
+  'Send',
+  'Check',
+  'Organise',
+  'Draft',
+  'Pay',
+  'Renew',
+  'Cancel',
+  'Order',
+];
+const NOUNS = [
+  'report',
+  'invoice',
+  'meeting',
+  'budget',
+  'presentation',
+  'dentist appointment',
+  'flight',
+  'groceries',
+  'car service',
+  'tax return',
+  'newsletter',
+  'contract',
+  'garden',
+  'kitchen',
+  'backup',
+  'release notes',
+  'roadmap',
+  'birthday gift',
+  'insurance',
+  'passport',
+];
+const QUALIFIERS = [
+  'for Monday',
+  'before Friday',
+  'with the team',
+  'for the client',
+  'this week',
+  'as soon as possible',
+  'for Q3',
+  'at home',
+  'for the board',
+  'next month',
+];
+const DETAILS = [
+  'Numbers from finance first.',
+  'Ask Sam about the deadline.',
+  'Use last year as a template.',
+  'Needs two signatures.',
+  'Keep it short.',
+  'Check the receipts folder.',
+  'Blocked on the supplier.',
+  'Remember the discount code.',
+];
 const TAGS = ['work', 'home', 'errand', 'urgent', 'finance', 'health', 'travel', 'family', 'admin', 'someday', 'q3', 'client', 'garden', 'car', 'reading'];
 
 /**

@@ -258,7 +258,10 @@ export async function startEmbeddedPostgres(options: {
   }
   await stopStalePostmaster(dataDir, log);
   await instance.start().catch(() => {
-    const tail = output.join('').split('\n').filter((line) => /FATAL|ERROR|HINT|lock file/.test(line));
+    const tail = output
+      .join('')
+      .split('\n')
+      .filter((line) => /FATAL|ERROR|HINT|lock file/.test(line));
     throw new Error(`embedded PostgreSQL did not start on port ${port}: ${tail.slice(-5).join(' | ') || 'no output'}`);
   });
   log.info(`embedded PostgreSQL listening on 127.0.0.1:${port} (data in ${dataDir})`);

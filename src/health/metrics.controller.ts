@@ -22,7 +22,9 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({
     description: 'Request latency histogram, database pool, cache, rate-limit and login counters, Node process metrics',
-    content: { 'text/plain': { schema: { type: 'string', example: 'http_request_duration_seconds_count{method="GET",route="/health/live",status_code="200"} 3' } } },
+    content: {
+      'text/plain': { schema: { type: 'string', example: 'http_request_duration_seconds_count{method="GET",route="/health/live",status_code="200"} 3' } },
+    },
   })
   async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     reply.header('content-type', this.metrics.contentType);

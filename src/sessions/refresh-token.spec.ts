@@ -11,7 +11,13 @@ describe('refresh tokens', () => {
     expect(Buffer.from(secret ?? '', 'base64url')).toHaveLength(32);
     // The session id (a UUID), a dot, 32 random bytes in base64url.
     expect(issued.token).toHaveLength(36 + 1 + 43);
-    expect(issued.hash.equals(createHash('sha256').update(secret ?? '').digest())).toBe(true);
+    expect(
+      issued.hash.equals(
+        createHash('sha256')
+          .update(secret ?? '')
+          .digest(),
+      ),
+    ).toBe(true);
     expect(issued.hash.toString('utf8')).not.toContain(secret);
   });
 

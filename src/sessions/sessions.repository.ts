@@ -123,12 +123,7 @@ export class SessionsRepository {
   }
 
   /** Ends every live session of the user but `keepSessionId` (in the transaction of `manager`, if given); returns the ids ended. */
-  endAllOfUser(
-    userId: string,
-    reason: SessionRevocationReason,
-    keepSessionId?: string,
-    manager: EntityManager = this.sessions.manager,
-  ): Promise<string[]> {
+  endAllOfUser(userId: string, reason: SessionRevocationReason, keepSessionId?: string, manager: EntityManager = this.sessions.manager): Promise<string[]> {
     return keepSessionId === undefined
       ? this.end(manager, 's.user_id = $1', [userId], reason)
       : this.end(manager, 's.user_id = $1 AND s.id <> $2', [userId, keepSessionId], reason);

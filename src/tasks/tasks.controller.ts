@@ -1,14 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/auth/current-user.decorator';
@@ -76,7 +67,10 @@ export class TasksController {
     headers: {
       Location: { description: 'The URL of the new task', schema: { type: 'string', example: '/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef' } },
       ETag: ETAG_HEADER,
-      'Idempotent-Replayed': { description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+      'Idempotent-Replayed': {
+        description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key',
+        schema: { type: 'string', enum: ['true'] },
+      },
     },
   })
   @ApiProblems(400)
@@ -127,11 +121,7 @@ export class TasksController {
   @ID_PARAM
   @ApiOkResponse({ type: TaskDto, headers: { ETag: ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
   @ApiProblems(404)
-  async findOne(
-    @CurrentUser() user: AuthUser,
-    @Param('id', TaskIdPipe) id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TaskDto> {
+  async findOne(@CurrentUser() user: AuthUser, @Param('id', TaskIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TaskDto> {
     const task = await this.tasks.findOne(user.id, id);
     reply.header('etag', taskEtag(task.id, task.version));
     return task;
@@ -165,11 +155,7 @@ export class TasksController {
   @IF_MATCH
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(404, 412)
-  async remove(
-    @CurrentUser() user: AuthUser,
-    @Param('id', TaskIdPipe) id: string,
-    @Headers('if-match') ifMatch: string | undefined,
-  ): Promise<void> {
+  async remove(@CurrentUser() user: AuthUser, @Param('id', TaskIdPipe) id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
     await this.tasks.remove(user.id, id, expectedVersionFromIfMatch(ifMatch, id));
   }
 }

@@ -47,9 +47,7 @@ describe('buildListQuery', () => {
 
   it('keeps undated tasks last in both due orders, through the expressions the indexes are built on', () => {
     const asc = buildListQuery(base, 'dueAt', 11, positionOf(row, 'dueAt'));
-    expect(asc.text).toContain(
-      "(coalesce(due_at, 'infinity'::timestamptz), id) > (coalesce($2::timestamptz, 'infinity'::timestamptz), $3::uuid)",
-    );
+    expect(asc.text).toContain("(coalesce(due_at, 'infinity'::timestamptz), id) > (coalesce($2::timestamptz, 'infinity'::timestamptz), $3::uuid)");
     expect(asc.text).toContain("ORDER BY coalesce(due_at, 'infinity'::timestamptz) ASC, id ASC");
     expect(asc.params[1]).toBeNull();
     const desc = buildListQuery(base, '-dueAt', 11);

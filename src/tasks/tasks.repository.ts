@@ -192,18 +192,15 @@ export class TasksRepository {
 
   /** The owner's task unless it is deleted; undefined when there is none. */
   async findLive(ownerId: string, id: string): Promise<TaskRow | undefined> {
-    const rows: TaskRow[] = await this.tasks.manager.query(
-      `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`,
-      [id, ownerId],
-    );
+    const rows: TaskRow[] = await this.tasks.manager.query(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [
+      id,
+      ownerId,
+    ]);
     return rows[0];
   }
 
   async existsLive(ownerId: string, id: string): Promise<boolean> {
-    const rows: unknown[] = await this.tasks.manager.query(`SELECT 1 FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [
-      id,
-      ownerId,
-    ]);
+    const rows: unknown[] = await this.tasks.manager.query(`SELECT 1 FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, ownerId]);
     return rows.length > 0;
   }
 

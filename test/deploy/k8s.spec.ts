@@ -142,7 +142,8 @@ function excessPropertyErrors(objects: K8sObject[]): string[] {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   const fileExists = host.fileExists.bind(host);
-  host.getSourceFile = (name, language, ...rest) => (resolve(name) === file ? ts.createSourceFile(name, text, language) : getSourceFile(name, language, ...rest));
+  host.getSourceFile = (name, language, ...rest) =>
+    resolve(name) === file ? ts.createSourceFile(name, text, language) : getSourceFile(name, language, ...rest);
   host.fileExists = (name) => resolve(name) === file || fileExists(name);
   const program = ts.createProgram([file], options, host);
   return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));

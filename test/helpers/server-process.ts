@@ -82,7 +82,10 @@ export async function startServerProcess(buildDir: string, env: Record<string, s
     };
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && child.exitCode === null) {
-      const ready = await fetch(`${baseUrl}/health/ready`).then((r) => r.status, () => 0);
+      const ready = await fetch(`${baseUrl}/health/ready`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (ready === 200) return { child, port, baseUrl, output, exited, stop };
       await sleep(100);
     }

@@ -8,8 +8,7 @@ export class TokenResponseDto {
 
   /** Send as `Authorization: Bearer <accessToken>`; valid for `expiresIn` seconds. */
   @ApiProperty({
-    example:
-      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoidXNlciIsInNpZCI6IjAxOWE4ZjJlLTZjMWQtN2IzYS05ZjEwLTJiN2M0ZDVlNmY3MCJ9.c2lnbmF0dXJl',
+    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoidXNlciIsInNpZCI6IjAxOWE4ZjJlLTZjMWQtN2IzYS05ZjEwLTJiN2M0ZDVlNmY3MCJ9.c2lnbmF0dXJl',
   })
   accessToken: string;
 

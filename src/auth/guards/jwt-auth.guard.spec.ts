@@ -88,7 +88,12 @@ describe('JwtAuthGuard with JwtStrategy', () => {
       { subject: user.id, issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, algorithm: 'HS256' },
     );
     expect(await outcome(app(), bearer(expired))).toMatchObject({ status: 401, type: 'token-expired' });
-    expect(await outcome(app(async () => false), bearer(tokens.sign(user)))).toMatchObject({ status: 401, type: 'session-revoked' });
+    expect(
+      await outcome(
+        app(async () => false),
+        bearer(tokens.sign(user)),
+      ),
+    ).toMatchObject({ status: 401, type: 'session-revoked' });
   });
 
   it('throws an infrastructure failure at once', async () => {

@@ -71,7 +71,11 @@ export class LoginFailureLimitInterceptor implements NestInterceptor {
     const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
     const budgets: Budget[] = [{ name: LOGIN_IP_LIMIT, key: rateLimitKey(LOGIN_IP_LIMIT, ipTracker(request)), limit: this.config.authLoginIpFailureMax }];
     if (typeof body.email === 'string') {
-      budgets.push({ name: LOGIN_ACCOUNT_LIMIT, key: rateLimitKey(LOGIN_ACCOUNT_LIMIT, `email:${canonicalEmail(body.email)}`), limit: this.config.authRateLimitMax });
+      budgets.push({
+        name: LOGIN_ACCOUNT_LIMIT,
+        key: rateLimitKey(LOGIN_ACCOUNT_LIMIT, `email:${canonicalEmail(body.email)}`),
+        limit: this.config.authRateLimitMax,
+      });
     }
     return budgets;
   }

@@ -20,7 +20,10 @@ describe('RedisThrottlerStorage', () => {
   const config = loadConfig({ NODE_ENV: 'test', REDIS_KEY_PREFIX: 'pfx:' });
 
   function storageWith(client: object | undefined): RedisThrottlerStorage {
-    const redis = { available: (client as { isReady?: boolean } | undefined)?.isReady === true, call: (command: (c: object) => Promise<unknown>) => command(client ?? {}) };
+    const redis = {
+      available: (client as { isReady?: boolean } | undefined)?.isReady === true,
+      call: (command: (c: object) => Promise<unknown>) => command(client ?? {}),
+    };
     return new RedisThrottlerStorage(redis as unknown as RedisService, config);
   }
 
@@ -35,7 +38,9 @@ describe('RedisThrottlerStorage', () => {
     };
     const record = await storageWith(client).increment('default:abc', 60000, 10, 60000);
     expect(record).toEqual({ totalHits: 1, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 });
-    expect(calls).toEqual([[expect.stringMatching(/^[0-9a-f]{40}$/), { keys: ['pfx:rate:default:abc', 'pfx:rate:default:abc:blocked'], arguments: ['60000', '10', '60000'] }]]);
+    expect(calls).toEqual([
+      [expect.stringMatching(/^[0-9a-f]{40}$/), { keys: ['pfx:rate:default:abc', 'pfx:rate:default:abc:blocked'], arguments: ['60000', '10', '60000'] }],
+    ]);
   });
 
   it('loads the script with EVAL when Redis does not know it yet', async () => {

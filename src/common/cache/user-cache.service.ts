@@ -19,8 +19,7 @@ interface CacheEntry {
 
 /** What a lookup found; `store` saves a fresh response under the generations seen by the lookup. */
 export type CacheLookup =
-  | { hit: true; etag: string; json: string; store(json: string, etag: string): void }
-  | { hit: false; store(json: string, etag: string): void };
+  { hit: true; etag: string; json: string; store(json: string, etag: string): void } | { hit: false; store(json: string, etag: string): void };
 
 export type CacheOutcome = 'hit' | 'miss' | 'error';
 export type CacheOutcomeListener = (outcome: CacheOutcome) => void;

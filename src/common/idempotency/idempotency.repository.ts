@@ -38,10 +38,11 @@ export class IdempotencyKeysRepository {
   }
 
   async find(manager: EntityManager, id: IdempotencyKeyId): Promise<StoredIdempotencyKey | undefined> {
-    const rows: StoredIdempotencyKey[] = await manager.query(
-      `SELECT ${STORED_COLUMNS} FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
-      [id.userId, id.scope, id.key],
-    );
+    const rows: StoredIdempotencyKey[] = await manager.query(`SELECT ${STORED_COLUMNS} FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`, [
+      id.userId,
+      id.scope,
+      id.key,
+    ]);
     return rows[0];
   }
 

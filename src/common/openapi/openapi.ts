@@ -37,9 +37,7 @@ function addUniversalResponses(document: OpenAPIObject): void {
         operation.responses[key] = {
           description: STATUS_CODES[status] ?? key,
           content: { 'application/problem+json': { schema: PROBLEM_REF } },
-          ...(status === 429
-            ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } }
-            : {}),
+          ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } } : {}),
         };
       }
       if (method === 'get' && operation.security?.length) documentConditionalRead(operation);

@@ -87,7 +87,11 @@ class InputValidationPipe extends ValidationPipe {
   }
 
   private nullProblems(value: object, metatype: Metatype, out: FieldError[]): void {
-    const declared = new Set(getMetadataStorage().getTargetValidationMetadatas(metatype, '', false, false).map((m) => m.propertyName));
+    const declared = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(metatype, '', false, false)
+        .map((m) => m.propertyName),
+    );
     for (const [key, item] of Object.entries(value)) {
       // An unknown field is refused by the whitelist, whatever its value.
       if (item === null && declared.has(key) && !isNullable(metatype, key)) out.push({ field: key, message: `${key} must not be null` });

@@ -33,12 +33,7 @@ export function comparePositions(a: ChangePosition, b: ChangePosition): number {
  * the horizon has been delivered and nothing can still appear there, so the feed resumes at the
  * horizon itself (seq 0 sorts before every real change of that transaction). It never moves back.
  */
-export function nextPosition(
-  since: ChangePosition,
-  horizonXid: bigint,
-  last: ChangePosition | undefined,
-  pageWasFull: boolean,
-): ChangePosition {
+export function nextPosition(since: ChangePosition, horizonXid: bigint, last: ChangePosition | undefined, pageWasFull: boolean): ChangePosition {
   const candidate = pageWasFull && last !== undefined ? last : { xid: horizonXid, seq: 0n };
   return comparePositions(candidate, since) > 0 ? candidate : since;
 }

@@ -12,7 +12,7 @@ import {
 } from '../task.types';
 import { Nullable } from '../../common/problem/validation';
 import { Trim } from '../../common/trim';
-import {IsZonedDateTime, NoNulCharacters, NormaliseTags } from './validation';
+import { IsZonedDateTime, NoNulCharacters, NormaliseTags } from './validation';
 
 export class CreateTaskDto {
   /** Trimmed; 1 to 200 characters. */

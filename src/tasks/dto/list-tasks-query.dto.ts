@@ -14,7 +14,7 @@ import {
   type TaskStatus,
 } from '../task.types';
 import { Trim } from '../../common/trim';
-import {EmptyAsAbsent, IsZonedDateTime, NoNulCharacters, ToInteger } from './validation';
+import { EmptyAsAbsent, IsZonedDateTime, NoNulCharacters, ToInteger } from './validation';
 
 export class ListTasksQueryDto {
   @ApiPropertyOptional({ enum: TASK_STATUSES, enumName: 'TaskStatus' })

@@ -1,13 +1,5 @@
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
-import {
-  DESCRIPTION_MAX_LENGTH,
-  TAGS_MAX_COUNT,
-  TASK_PRIORITIES,
-  TASK_STATUSES,
-  TITLE_MAX_LENGTH,
-  type TaskPriority,
-  type TaskStatus,
-} from '../task.types';
+import { DESCRIPTION_MAX_LENGTH, TAGS_MAX_COUNT, TASK_PRIORITIES, TASK_STATUSES, TITLE_MAX_LENGTH, type TaskPriority, type TaskStatus } from '../task.types';
 
 /** A task as every endpoint returns it. */
 export class TaskDto {

@@ -12,7 +12,7 @@ import {
 } from '../task.types';
 import { Nullable } from '../../common/problem/validation';
 import { Trim } from '../../common/trim';
-import {IsZonedDateTime, NoNulCharacters, NormaliseTags } from './validation';
+import { IsZonedDateTime, NoNulCharacters, NormaliseTags } from './validation';
 
 /** Validates a present value, null included (IsOptional would let null through as "absent"). */
 const IfPresent = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
