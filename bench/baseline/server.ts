@@ -1,5 +1,5 @@
 /**
- * The bare baseline: Fastify + node-postgres (+ @redis/client when REDIS_URL is set), no Nest, no
+ * The bare baseline: Fastify + node-postgres (+ @redis/client when REDIS_URL is set), no Nest app, no
  * TypeORM, no Passport, no class-validator, no rxjs. It does the observable work Taskwright does
  * for the benchmarked routes, and nothing more:
  *
@@ -14,6 +14,10 @@
  * Not done here (Taskwright's own costs, visible in the profile): request logging and Prometheus
  * metrics.
  *
+ * What Taskwright exports as plain functions and constants (SQL, the cursor codec, ETags, request
+ * ids, the Redis client options) is imported, not copied; some of their modules load Nest or TypeORM
+ * decorators when imported, but nothing of those runs per request here.
+ *
  * Configured through the same environment variables as Taskwright (PORT, HOST, DATABASE_URL,
  * DATABASE_POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS, REDIS_URL, REDIS_KEY_PREFIX, JWT_SECRET,
  * JWT_ACCESS_TTL_SECONDS, CACHE_TTL_MS, RATE_LIMIT_MAX, RATE_LIMIT_TTL_MS, BODY_LIMIT_BYTES).
@@ -22,17 +26,21 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool, type PoolClient } from 'pg';
 import { createClient, type RedisClientType } from '@redis/client';
-import { buildListQuery, positionOf, TASK_COLUMNS, type TaskRow } from '../../src/tasks/tasks.repository';
+import { buildListQuery, buildUpdateQuery, positionOf, TASK_COLUMNS, type TaskRow } from '../../src/tasks/tasks.repository';
 import { etagOfJson, ifNoneMatchMatches } from '../../src/common/http/etag';
 import { isUuid } from '../../src/common/uuid';
 import { hashRequest } from '../../src/common/idempotency/canonical-json';
+import { IDEMPOTENCY_SQL } from '../../src/common/idempotency/idempotency.repository';
 import { expectedVersionFromIfMatch, taskEtag } from '../../src/tasks/task-etag';
 import { toTaskDto } from '../../src/tasks/task.mapper';
-import type { TaskFilters } from '../../src/tasks/task.types';
+import { TaskCursorCodec } from '../../src/tasks/task-cursor';
+import { ProblemException } from '../../src/common/problem/problem.exception';
+import { taskFilters, UPDATABLE_FIELDS } from '../../src/tasks/task.types';
 import type { TaskDto } from '../../src/tasks/dto/task.dto';
 import { requestCacheKey, UserCache } from './cache';
-import { CursorCodec } from './cursor';
-import { requestIdOf, uuidv7 } from './ids';
+import { v7 as uuidv7 } from 'uuid';
+import { requestIdOf } from '../../src/common/http/request-id';
+import { redisClientOptions } from '../../src/redis/redis-options';
 import { AccessTokenVerifier, type AccessClaims } from './jwt';
 import { RateLimiter } from './rate-limit';
 import { setRedisDeadline } from './redis-deadline';
@@ -76,17 +84,7 @@ const pool = new Pool({
 
 let redis: RedisClientType | undefined;
 if (config.redisUrl !== undefined) {
-  redis = createClient({
-    url: config.redisUrl,
-    disableOfflineQueue: true,
-    pingInterval: config.redisPingIntervalMs,
-    socket: {
-      connectTimeout: Math.max(config.redisTimeoutMs, 1000),
-      socketTimeout: config.redisPingIntervalMs + config.redisTimeoutMs,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
-    },
-    commandOptions: { timeout: config.redisTimeoutMs },
-  }) as RedisClientType;
+  redis = createClient(redisClientOptions(config.redisUrl, config)) as RedisClientType;
   redis.on('error', () => undefined);
 }
 
@@ -95,7 +93,7 @@ setRedisDeadline(config.redisTimeoutMs);
 const sessions = new SessionCheck(pool, redis, config.keyPrefix, config.accessTtlSeconds, config.sessionActiveCacheSeconds);
 const limiter = new RateLimiter(redis, config.keyPrefix, config.rateLimitMax, config.rateLimitTtlMs);
 const cache = new UserCache(redis, config.keyPrefix, config.cacheTtlMs);
-const cursors = new CursorCodec(config.jwtSecret);
+const cursors = new TaskCursorCodec(config.jwtSecret);
 
 const app = Fastify({
   logger: false,
@@ -226,20 +224,16 @@ app.get('/v1/tasks', async (request, reply) => {
   if (query.ownerId !== undefined && caller.role !== 'admin') {
     throw new Problem(403, 'forbidden', "Only admins may list another user's tasks (ownerId)");
   }
-  const filters: TaskFilters = {
-    ownerId: query.ownerId?.toLowerCase() ?? caller.id,
-    status: query.status,
-    priority: query.priority,
-    tag: query.tag,
-    dueBefore: query.dueBefore,
-    dueAfter: query.dueAfter,
-    q: query.q,
-  };
+  const filters = taskFilters(query.ownerId?.toLowerCase() ?? caller.id, query);
   const load = async (): Promise<{ body: unknown }> => {
     let after;
     if (query.cursor !== undefined) {
-      after = cursors.decode(query.cursor, query.sort, filters);
-      if (!after) throw new Problem(400, 'invalid-cursor', 'The cursor is malformed or has been altered; start again without a cursor');
+      try {
+        after = cursors.decode(query.cursor, query.sort, filters);
+      } catch (error) {
+        if (error instanceof ProblemException) throw new Problem(error.getStatus(), error.problemType, error.message);
+        throw error;
+      }
     }
     const { text, params } = buildListQuery(filters, query.sort, query.limit + 1, after);
     const { rows } = await pool.query<TaskRow>(text, params);
@@ -307,30 +301,17 @@ async function createTask(ownerId: string, task: NewTask, key: string | undefine
   let result: { task: TaskDto; replayed: boolean };
   try {
     await client.query('START TRANSACTION');
-    const claimed = await client.query(
-      `INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (user_id, scope, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, resource_id = NULL, response = NULL, created_at = now()
-         WHERE idempotency_keys.created_at < now() - make_interval(secs => $5)
-       RETURNING 1`,
-      [ownerId, IDEMPOTENCY_SCOPE, key, requestHash, IDEMPOTENCY_TTL_SECONDS],
-    );
+    const claimed = await client.query(IDEMPOTENCY_SQL.claim, [ownerId, IDEMPOTENCY_SCOPE, key, requestHash, IDEMPOTENCY_TTL_SECONDS]);
     if (claimed.rows.length > 0) {
       const inserted = await insertTask(client, ownerId, task);
-      await client.query(`UPDATE idempotency_keys SET resource_id = $4, response = $5::jsonb WHERE user_id = $1 AND scope = $2 AND key = $3`, [
+      await client.query(IDEMPOTENCY_SQL.storeResponse, [ownerId, IDEMPOTENCY_SCOPE, key, inserted.id, JSON.stringify(inserted)]);
+      result = { task: inserted, replayed: false };
+    } else {
+      const { rows } = await client.query<{ requestHash: string; resourceId: string | null; response: TaskDto | null }>(IDEMPOTENCY_SQL.find, [
         ownerId,
         IDEMPOTENCY_SCOPE,
         key,
-        inserted.id,
-        JSON.stringify(inserted),
       ]);
-      result = { task: inserted, replayed: false };
-    } else {
-      const { rows } = await client.query<{ requestHash: string; resourceId: string | null; response: TaskDto | null }>(
-        `SELECT request_hash AS "requestHash", resource_id AS "resourceId", response FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
-        [ownerId, IDEMPOTENCY_SCOPE, key],
-      );
       const existing = rows[0];
       if (existing === undefined || existing.requestHash !== requestHash || existing.response === null) {
         throw new Problem(409, 'idempotency-key-reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request');
@@ -379,40 +360,19 @@ app.post('/v1/tasks', async (request, reply) => {
   return created.task;
 });
 
-const UPDATABLE = ['title', 'description', 'status', 'priority', 'dueAt', 'tags'] as const;
-
 app.patch<{ Params: { id: string } }>('/v1/tasks/:id', async (request, reply) => {
   const caller = await authenticate(request, reply);
   if (!isUuid(request.params.id)) throw taskNotFound();
   const id = request.params.id.toLowerCase();
   const patch = parseTaskBody(request.body, true);
-  if (!UPDATABLE.some((field) => patch[field] !== undefined)) {
-    throw new Invalid([{ field: 'body', message: `send at least one of ${UPDATABLE.join(', ')}` }]);
+  if (!UPDATABLE_FIELDS.some((field) => patch[field] !== undefined)) {
+    throw new Invalid([{ field: 'body', message: `send at least one of ${UPDATABLE_FIELDS.join(', ')}` }]);
   }
   const ifMatch = request.headers['if-match'];
   const expectedVersion = expectedVersionFromIfMatch(ifMatch, id);
-  const params: unknown[] = [id, caller.id];
-  const param = (value: unknown, cast: string): string => {
-    params.push(value);
-    return `$${params.length}::${cast}`;
-  };
-  const sets = ['version = version + 1', 'updated_at = now()'];
-  if (patch.title !== undefined) sets.push(`title = ${param(patch.title, 'varchar')}`);
-  if (patch.description !== undefined) sets.push(`description = ${param(patch.description, 'varchar')}`);
-  if (patch.status !== undefined) {
-    const status = param(patch.status, 'task_status');
-    sets.push(`status = ${status}`, `completed_at = CASE WHEN ${status} = 'done' THEN coalesce(completed_at, now()) END`);
-  }
-  if (patch.priority !== undefined) sets.push(`priority = ${param(patch.priority, 'task_priority')}`);
-  if (patch.dueAt !== undefined) sets.push(`due_at = ${param(patch.dueAt === null ? null : new Date(patch.dueAt).toISOString(), 'timestamptz')}`);
-  if (patch.tags !== undefined) sets.push(`tags = ${param(patch.tags, 'text[]')}`);
-  const versionCheck = expectedVersion === undefined ? '' : ` AND version = ${param(expectedVersion, 'integer')}`;
-  const { rows } = await pool.query<TaskRow>(
-    `UPDATE tasks SET ${sets.join(', ')}
-       WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL${versionCheck}
-       RETURNING ${TASK_COLUMNS}`,
-    params,
-  );
+  const dueAt = patch.dueAt === undefined || patch.dueAt === null ? patch.dueAt : new Date(patch.dueAt).toISOString();
+  const update = buildUpdateQuery(caller.id, id, { ...patch, dueAt }, expectedVersion);
+  const { rows } = await pool.query<TaskRow>(update.text, update.params);
   const row = rows[0];
   if (row === undefined) {
     const exists = await pool.query(`SELECT 1 FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, caller.id]);

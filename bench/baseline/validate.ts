@@ -9,6 +9,7 @@ import {
   TASK_SORTS,
   TASK_STATUSES,
   TITLE_MAX_LENGTH,
+  type TaskFilters,
   type TaskPriority,
   type TaskSort,
   type TaskStatus,
@@ -41,13 +42,14 @@ function oneOf<T extends string>(allowed: readonly T[], value: unknown): value i
   return typeof value === 'string' && (allowed as readonly string[]).includes(value);
 }
 
-export interface ListQuery {
-  status?: TaskStatus;
-  priority?: TaskPriority;
-  tag?: string;
-  dueBefore?: string;
-  dueAfter?: string;
-  q?: string;
+/** The value when it is one of `allowed`; otherwise an error for `field` (and undefined). */
+function member<T extends string>(field: string, allowed: readonly T[], value: unknown, errors: FieldError[]): T | undefined {
+  if (oneOf(allowed, value)) return value;
+  errors.push({ field, message: `${field} must be one of the following values: ${allowed.join(', ')}` });
+  return undefined;
+}
+
+export interface ListQuery extends Omit<TaskFilters, 'ownerId'> {
   sort: TaskSort;
   limit: number;
   cursor?: string;
@@ -63,14 +65,8 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
   }
   const out: ListQuery = { sort: '-createdAt', limit: LIST_DEFAULT_LIMIT };
   const { status, priority, tag, dueBefore, dueAfter, q, sort, limit, cursor, ownerId } = query;
-  if (status !== undefined) {
-    if (oneOf(TASK_STATUSES, status)) out.status = status;
-    else errors.push({ field: 'status', message: `status must be one of the following values: ${TASK_STATUSES.join(', ')}` });
-  }
-  if (priority !== undefined) {
-    if (oneOf(TASK_PRIORITIES, priority)) out.priority = priority;
-    else errors.push({ field: 'priority', message: `priority must be one of the following values: ${TASK_PRIORITIES.join(', ')}` });
-  }
+  if (status !== undefined) out.status = member('status', TASK_STATUSES, status, errors);
+  if (priority !== undefined) out.priority = member('priority', TASK_PRIORITIES, priority, errors);
   if (tag !== undefined) {
     if (typeof tag === 'string' && tag.length >= 1 && tag.length <= TAG_MAX_LENGTH) out.tag = tag;
     else errors.push({ field: 'tag', message: `tag must be 1 to ${TAG_MAX_LENGTH} characters` });
@@ -154,14 +150,8 @@ export function parseTaskBody(body: unknown, partial: boolean): TaskInput {
     if (description === null || (typeof description === 'string' && description.length <= DESCRIPTION_MAX_LENGTH)) out.description = description;
     else errors.push({ field: 'description', message: `description must be a string of at most ${DESCRIPTION_MAX_LENGTH} characters` });
   }
-  if (status !== undefined) {
-    if (oneOf(TASK_STATUSES, status)) out.status = status;
-    else errors.push({ field: 'status', message: `status must be one of the following values: ${TASK_STATUSES.join(', ')}` });
-  }
-  if (priority !== undefined) {
-    if (oneOf(TASK_PRIORITIES, priority)) out.priority = priority;
-    else errors.push({ field: 'priority', message: `priority must be one of the following values: ${TASK_PRIORITIES.join(', ')}` });
-  }
+  if (status !== undefined) out.status = member('status', TASK_STATUSES, status, errors);
+  if (priority !== undefined) out.priority = member('priority', TASK_PRIORITIES, priority, errors);
   if (dueAt !== undefined) {
     if (dueAt === null || isZoned(dueAt)) out.dueAt = dueAt;
     else errors.push({ field: 'dueAt', message: 'dueAt must be an ISO-8601 date-time with a time zone, e.g. 2026-12-01T17:00:00Z' });

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { taskEtag } from '../../src/tasks/task-etag';
-import { CursorCodec } from '../baseline/cursor';
+import { TaskCursorCodec } from '../../src/tasks/task-cursor';
 import type { Account } from './accounts';
 import { getJson } from './accounts';
 import type { PlannedRequest, RequestPlan } from './load';
@@ -151,7 +151,7 @@ export async function deepCursor(context: Pick<ScenarioContext, 'databaseUrl' | 
     );
     const row = rows[0];
     if (row === undefined) throw new Error(`the deep owner has fewer than ${depth} tasks`);
-    return new CursorCodec(context.jwtSecret).encode(
+    return new TaskCursorCodec(context.jwtSecret).encode(
       { sort: '-createdAt', at: row.created_at.toISOString(), id: row.id },
       { ownerId: context.deepAccount.userId },
     );

@@ -3,6 +3,7 @@ import { createClient, ErrorReply, type RedisClientType } from '@redis/client';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { withDeadline } from './deadline';
+import { redisClientOptions } from './redis-options';
 
 export type RedisClient = RedisClientType;
 
@@ -51,18 +52,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.timeoutMs = config.redisTimeoutMs;
     if (config.redisUrl === undefined) return;
-    this.client = createClient({
-      url: config.redisUrl,
-      disableOfflineQueue: true,
-      pingInterval: config.redisPingIntervalMs,
-      socket: {
-        connectTimeout: Math.max(config.redisTimeoutMs, 1000),
-        socketTimeout: config.redisPingIntervalMs + config.redisTimeoutMs,
-        // Capped low so a restored Redis is used again within about a second.
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
-      },
-      commandOptions: { timeout: config.redisTimeoutMs },
-    }) as RedisClient;
+    this.client = createClient(redisClientOptions(config.redisUrl, config)) as RedisClient;
     this.client.on('error', (error: Error) => {
       // A dead Redis emits an error per reconnect attempt: log the first of each burst.
       if (Date.now() - this.lastErrorLoggedAt > 10000) {

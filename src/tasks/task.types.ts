@@ -36,3 +36,11 @@ export interface TaskFilters {
   dueAfter?: string;
   q?: string;
 }
+
+/** The fields a PATCH may set; it must send at least one. */
+export const UPDATABLE_FIELDS = ['title', 'description', 'status', 'priority', 'dueAt', 'tags'] as const;
+
+/** The filters of a list request for one owner (the other fields of the query are left out). */
+export function taskFilters(ownerId: string, query: Omit<TaskFilters, 'ownerId'>): TaskFilters {
+  return { ownerId, status: query.status, priority: query.priority, tag: query.tag, dueBefore: query.dueBefore, dueAfter: query.dueAfter, q: query.q };
+}

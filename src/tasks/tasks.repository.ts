@@ -164,6 +164,37 @@ export function buildListQuery(filters: TaskFilters, sort: TaskSort, fetch: numb
 }
 
 /**
+ * The conditional UPDATE of a PATCH: only the fields present, the version bumped, and with
+ * `expectedVersion` only at that version (an If-Match). Pure, like buildListQuery.
+ */
+export function buildUpdateQuery(ownerId: string, id: string, patch: TaskPatch, expectedVersion?: number): SqlQuery {
+  const params: unknown[] = [id, ownerId];
+  const param = (value: unknown, cast: string): string => {
+    params.push(value);
+    return `$${params.length}::${cast}`;
+  };
+  const sets = ['version = version + 1', 'updated_at = now()'];
+  if (patch.title !== undefined) sets.push(`title = ${param(patch.title, 'varchar')}`);
+  if (patch.description !== undefined) sets.push(`description = ${param(patch.description, 'varchar')}`);
+  if (patch.status !== undefined) {
+    const status = param(patch.status, 'task_status');
+    // Entering done stamps completedAt once (a done task patched again keeps its original);
+    // any other status clears it. On the right-hand side completed_at is the old value.
+    sets.push(`status = ${status}`, `completed_at = CASE WHEN ${status} = 'done' THEN coalesce(completed_at, now()) END`);
+  }
+  if (patch.priority !== undefined) sets.push(`priority = ${param(patch.priority, 'task_priority')}`);
+  if (patch.dueAt !== undefined) sets.push(`due_at = ${param(patch.dueAt, 'timestamptz')}`);
+  if (patch.tags !== undefined) sets.push(`tags = ${param(patch.tags, 'text[]')}`);
+  const versionCheck = expectedVersion === undefined ? '' : ` AND version = ${param(expectedVersion, 'integer')}`;
+  return {
+    text: `UPDATE tasks SET ${sets.join(', ')}
+       WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL${versionCheck}
+       RETURNING ${TASK_COLUMNS}`,
+    params,
+  };
+}
+
+/**
  * The tasks table: every statement TasksService runs. Hand-written SQL, because each write is one
  * conditional statement (the version check of If-Match, completedAt kept in step with the status)
  * and each list page is a keyset walk of an index (buildListQuery); the rows come back typed by
@@ -215,31 +246,8 @@ export class TasksRepository {
    * Undefined when no row matched (TasksService tells 404 from 412).
    */
   async update(ownerId: string, id: string, patch: TaskPatch, expectedVersion?: number): Promise<TaskRow | undefined> {
-    const params: unknown[] = [id, ownerId];
-    const param = (value: unknown, cast: string): string => {
-      params.push(value);
-      return `$${params.length}::${cast}`;
-    };
-    const sets = ['version = version + 1', 'updated_at = now()'];
-    if (patch.title !== undefined) sets.push(`title = ${param(patch.title, 'varchar')}`);
-    if (patch.description !== undefined) sets.push(`description = ${param(patch.description, 'varchar')}`);
-    if (patch.status !== undefined) {
-      const status = param(patch.status, 'task_status');
-      // Entering done stamps completedAt once (a done task patched again keeps its original);
-      // any other status clears it. On the right-hand side completed_at is the old value.
-      sets.push(`status = ${status}`, `completed_at = CASE WHEN ${status} = 'done' THEN coalesce(completed_at, now()) END`);
-    }
-    if (patch.priority !== undefined) sets.push(`priority = ${param(patch.priority, 'task_priority')}`);
-    if (patch.dueAt !== undefined) sets.push(`due_at = ${param(patch.dueAt, 'timestamptz')}`);
-    if (patch.tags !== undefined) sets.push(`tags = ${param(patch.tags, 'text[]')}`);
-    const versionCheck = expectedVersion === undefined ? '' : ` AND version = ${param(expectedVersion, 'integer')}`;
-    const [row] = await queryRows<TaskRow>(
-      this.tasks.manager,
-      `UPDATE tasks SET ${sets.join(', ')}
-       WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL${versionCheck}
-       RETURNING ${TASK_COLUMNS}`,
-      params,
-    );
+    const { text, params } = buildUpdateQuery(ownerId, id, patch, expectedVersion);
+    const [row] = await queryRows<TaskRow>(this.tasks.manager, text, params);
     return row;
   }
 

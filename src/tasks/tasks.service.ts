@@ -6,11 +6,11 @@ import { AppConfig } from '../config/app-config';
 import type { CreateTaskDto } from './dto/create-task.dto';
 import type { ListTasksQueryDto } from './dto/list-tasks-query.dto';
 import type { TaskDto, TaskPageDto } from './dto/task.dto';
-import { UPDATABLE_FIELDS, type UpdateTaskDto } from './dto/update-task.dto';
+import type { UpdateTaskDto } from './dto/update-task.dto';
 import { TaskCursorCodec } from './task-cursor';
 import { taskNotFound } from './task-id.pipe';
 import { toTaskDto } from './task.mapper';
-import type { TaskFilters } from './task.types';
+import { taskFilters, UPDATABLE_FIELDS } from './task.types';
 import { type NewTask, positionOf, type TaskPatch, TasksRepository } from './tasks.repository';
 
 export interface CreatedTask {
@@ -86,15 +86,7 @@ export class TasksService {
       }
       ownerId = query.ownerId.toLowerCase();
     }
-    const filters: TaskFilters = {
-      ownerId,
-      status: query.status,
-      priority: query.priority,
-      tag: query.tag,
-      dueBefore: query.dueBefore,
-      dueAfter: query.dueAfter,
-      q: query.q,
-    };
+    const filters = taskFilters(ownerId, query);
     const after = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, query.sort, filters);
     const rows = await this.tasks.page(filters, query.sort, query.limit + 1, after);
     const page = rows.slice(0, query.limit);

@@ -9,7 +9,11 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * into logs.
  */
 export function requestIdFrom(request: IncomingMessage): string {
-  const header = request.headers['x-request-id'];
+  return requestIdOf(request.headers['x-request-id']);
+}
+
+/** The same, from the header's value. */
+export function requestIdOf(header: string | string[] | undefined): string {
   const candidate = Array.isArray(header) ? header[0] : header;
   return candidate !== undefined && SANE_REQUEST_ID.test(candidate) ? candidate : uuidv7();
 }

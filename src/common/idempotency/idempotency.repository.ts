@@ -13,6 +13,22 @@ type StoredIdempotencyKey = Pick<IdempotencyKeyEntity, 'requestHash' | 'resource
 const STORED_COLUMNS = selectList(IdempotencyKeyEntity, ['requestHash', 'resourceId', 'response']);
 
 /**
+ * The statements, parameters in the order given (the benchmark's baseline runs the same ones).
+ * claim: ($1 user, $2 scope, $3 key, $4 request hash, $5 TTL in seconds), one row when claimed;
+ * find: ($1 user, $2 scope, $3 key); storeResponse: ($1 user, $2 scope, $3 key, $4 resource id, $5 JSON).
+ */
+export const IDEMPOTENCY_SQL = {
+  claim: `INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id, scope, key) DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, resource_id = NULL, response = NULL, created_at = now()
+         WHERE idempotency_keys.created_at < now() - make_interval(secs => $5)
+       RETURNING 1`,
+  find: `SELECT ${STORED_COLUMNS} FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
+  storeResponse: `UPDATE idempotency_keys SET resource_id = $4, response = $5::jsonb WHERE user_id = $1 AND scope = $2 AND key = $3`,
+} as const;
+
+/**
  * The idempotency_keys table. Hand-written SQL because the claim is one INSERT ... ON CONFLICT
  * whose outcome (inserted, taken over, or refused) is what makes concurrent duplicates safe.
  */
@@ -25,35 +41,17 @@ export class IdempotencyKeysRepository {
    * The primary key makes a concurrent duplicate wait here until the first transaction ends.
    */
   async claim(manager: EntityManager, id: IdempotencyKeyId, requestHash: string, ttlSeconds: number): Promise<boolean> {
-    const claimed: unknown[] = await manager.query(
-      `INSERT INTO idempotency_keys (user_id, scope, key, request_hash)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (user_id, scope, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, resource_id = NULL, response = NULL, created_at = now()
-         WHERE idempotency_keys.created_at < now() - make_interval(secs => $5)
-       RETURNING 1`,
-      [id.userId, id.scope, id.key, requestHash, ttlSeconds],
-    );
+    const claimed: unknown[] = await manager.query(IDEMPOTENCY_SQL.claim, [id.userId, id.scope, id.key, requestHash, ttlSeconds]);
     return claimed.length > 0;
   }
 
   async find(manager: EntityManager, id: IdempotencyKeyId): Promise<StoredIdempotencyKey | undefined> {
-    const rows: StoredIdempotencyKey[] = await manager.query(`SELECT ${STORED_COLUMNS} FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`, [
-      id.userId,
-      id.scope,
-      id.key,
-    ]);
+    const rows: StoredIdempotencyKey[] = await manager.query(IDEMPOTENCY_SQL.find, [id.userId, id.scope, id.key]);
     return rows[0];
   }
 
   async storeResponse(manager: EntityManager, id: IdempotencyKeyId, resourceId: string, response: unknown): Promise<void> {
-    await manager.query(`UPDATE idempotency_keys SET resource_id = $4, response = $5::jsonb WHERE user_id = $1 AND scope = $2 AND key = $3`, [
-      id.userId,
-      id.scope,
-      id.key,
-      resourceId,
-      JSON.stringify(response),
-    ]);
+    await manager.query(IDEMPOTENCY_SQL.storeResponse, [id.userId, id.scope, id.key, resourceId, JSON.stringify(response)]);
   }
 
   /** Deletes up to `batch` keys older than `ttlSeconds`. */

@@ -1,35 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import {
-  DESCRIPTION_MAX_LENGTH,
-  TAG_MAX_LENGTH,
-  TAGS_MAX_COUNT,
-  TASK_PRIORITIES,
-  TASK_STATUSES,
-  TITLE_MAX_LENGTH,
-  type TaskPriority,
-  type TaskStatus,
-} from '../task.types';
+import { IsIn, IsOptional } from 'class-validator';
+import { DESCRIPTION_MAX_LENGTH, TAGS_MAX_COUNT, TASK_PRIORITIES, TASK_STATUSES, TITLE_MAX_LENGTH, type TaskPriority, type TaskStatus } from '../task.types';
 import { Nullable } from '../../common/problem/validation';
-import { Trim } from '../../common/trim';
-import { IsZonedDateTime, NoNulCharacters, NormaliseTags } from './validation';
+import { IsTaskDescription, IsTaskTags, IsTaskTitle, IsZonedDateTime, TAG_SCHEMA } from './validation';
 
 export class CreateTaskDto {
   /** Trimmed; 1 to 200 characters. */
   @ApiProperty({ minLength: 1, maxLength: TITLE_MAX_LENGTH, example: 'Write the quarterly report' })
-  @Trim()
-  @IsString()
-  @Length(1, TITLE_MAX_LENGTH)
-  @NoNulCharacters()
+  @IsTaskTitle()
   title: string;
 
   /** Up to 10,000 characters; null or absent for none. */
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: DESCRIPTION_MAX_LENGTH, example: 'Numbers from finance first' })
   @Nullable()
   @IsOptional()
-  @IsString()
-  @MaxLength(DESCRIPTION_MAX_LENGTH)
-  @NoNulCharacters()
+  @IsTaskDescription()
   description?: string | null;
 
   @ApiPropertyOptional({ enum: TASK_STATUSES, enumName: 'TaskStatus', default: 'todo' })
@@ -50,13 +35,8 @@ export class CreateTaskDto {
   dueAt?: string | null;
 
   /** At most 20 tags of 1 to 50 characters; trimmed, duplicates dropped. */
-  @ApiPropertyOptional({ type: [String], maxItems: TAGS_MAX_COUNT, example: ['work', 'finance'] })
+  @ApiPropertyOptional({ type: 'array', items: TAG_SCHEMA, maxItems: TAGS_MAX_COUNT, example: ['work', 'finance'] })
   @IsOptional()
-  @NormaliseTags()
-  @IsArray()
-  @ArrayMaxSize(TAGS_MAX_COUNT)
-  @IsString({ each: true })
-  @Length(1, TAG_MAX_LENGTH, { each: true })
-  @NoNulCharacters({ each: true })
+  @IsTaskTags()
   tags?: string[];
 }

@@ -1,18 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
-import {
-  DESCRIPTION_MAX_LENGTH,
-  TAG_MAX_LENGTH,
-  TAGS_MAX_COUNT,
-  TASK_PRIORITIES,
-  TASK_STATUSES,
-  TITLE_MAX_LENGTH,
-  type TaskPriority,
-  type TaskStatus,
-} from '../task.types';
+import { IsIn, IsOptional, ValidateIf } from 'class-validator';
+import { DESCRIPTION_MAX_LENGTH, TAGS_MAX_COUNT, TASK_PRIORITIES, TASK_STATUSES, TITLE_MAX_LENGTH, type TaskPriority, type TaskStatus } from '../task.types';
 import { Nullable } from '../../common/problem/validation';
-import { Trim } from '../../common/trim';
-import { IsZonedDateTime, NoNulCharacters, NormaliseTags } from './validation';
+import { IsTaskDescription, IsTaskTags, IsTaskTitle, IsZonedDateTime, TAG_SCHEMA } from './validation';
 
 /** Validates a present value, null included (IsOptional would let null through as "absent"). */
 const IfPresent = (): PropertyDecorator => ValidateIf((_object: object, value: unknown) => value !== undefined);
@@ -24,19 +14,14 @@ const IfPresent = (): PropertyDecorator => ValidateIf((_object: object, value: u
 export class UpdateTaskDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: TITLE_MAX_LENGTH, example: 'Write the Q4 report' })
   @IfPresent()
-  @Trim()
-  @IsString()
-  @Length(1, TITLE_MAX_LENGTH)
-  @NoNulCharacters()
+  @IsTaskTitle()
   title?: string;
 
   /** null clears it. */
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: DESCRIPTION_MAX_LENGTH })
   @Nullable()
   @IsOptional()
-  @IsString()
-  @MaxLength(DESCRIPTION_MAX_LENGTH)
-  @NoNulCharacters()
+  @IsTaskDescription()
   description?: string | null;
 
   /** Entering `done` sets completedAt; leaving it clears completedAt. */
@@ -58,15 +43,8 @@ export class UpdateTaskDto {
   dueAt?: string | null;
 
   /** Replaces the whole list. */
-  @ApiPropertyOptional({ type: [String], maxItems: TAGS_MAX_COUNT })
+  @ApiPropertyOptional({ type: 'array', items: TAG_SCHEMA, maxItems: TAGS_MAX_COUNT })
   @IfPresent()
-  @NormaliseTags()
-  @IsArray()
-  @ArrayMaxSize(TAGS_MAX_COUNT)
-  @IsString({ each: true })
-  @Length(1, TAG_MAX_LENGTH, { each: true })
-  @NoNulCharacters({ each: true })
+  @IsTaskTags()
   tags?: string[];
 }
-
-export const UPDATABLE_FIELDS = ['title', 'description', 'status', 'priority', 'dueAt', 'tags'] as const;

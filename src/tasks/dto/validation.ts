@@ -1,6 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsISO8601, ValidateBy, type ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsISO8601, IsString, Length, MaxLength, ValidateBy, type ValidationOptions } from 'class-validator';
+import { Trim } from '../../common/trim';
+import { DESCRIPTION_MAX_LENGTH, TAG_MAX_LENGTH, TAGS_MAX_COUNT, TITLE_MAX_LENGTH } from '../task.types';
 
 /** PostgreSQL text cannot hold U+0000: refuse it as invalid input instead of failing in SQL. */
 export const NoNulCharacters = (options: ValidationOptions = {}): PropertyDecorator =>
@@ -60,4 +62,30 @@ export const IsZonedDateTime = (): PropertyDecorator =>
         defaultMessage: () => '$property must be an ISO-8601 date-time with a time zone between the years 1000 and 9999, e.g. 2026-12-01T17:00:00Z',
       },
     }),
+  );
+
+/*
+ * The rules of each task field, one place for POST and PATCH (which differ only in whether a field
+ * may be absent or null). Listed as they would be stacked on the property, top to bottom.
+ */
+const stacked = (...decorators: PropertyDecorator[]): PropertyDecorator => applyDecorators(...decorators.reverse());
+
+/** Trimmed, 1 to 200 characters, no NUL. */
+export const IsTaskTitle = (): PropertyDecorator => stacked(Trim(), IsString(), Length(1, TITLE_MAX_LENGTH), NoNulCharacters());
+
+/** Up to 10,000 characters, no NUL. */
+export const IsTaskDescription = (): PropertyDecorator => stacked(IsString(), MaxLength(DESCRIPTION_MAX_LENGTH), NoNulCharacters());
+
+/** One tag in the OpenAPI document (the Swagger plugin cannot see the rules inside IsTaskTags). */
+export const TAG_SCHEMA = { type: 'string', minLength: 1, maxLength: TAG_MAX_LENGTH } as const;
+
+/** At most 20 tags of 1 to 50 characters, trimmed and without duplicates. */
+export const IsTaskTags = (): PropertyDecorator =>
+  stacked(
+    NormaliseTags(),
+    IsArray(),
+    ArrayMaxSize(TAGS_MAX_COUNT),
+    IsString({ each: true }),
+    Length(1, TAG_MAX_LENGTH, { each: true }),
+    NoNulCharacters({ each: true }),
   );
