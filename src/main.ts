@@ -27,6 +27,7 @@ function readConfig(): AppConfig {
  * SIGTERM/SIGINT: readiness turns 503 at once, new connections are still served for the drain
  * delay (while the load balancer notices), then the server stops accepting, in-flight requests
  * finish (bounded by SHUTDOWN_TIMEOUT_MS), the pool and the embedded database close, exit 0.
+ * While stopping, a repeated SIGTERM is ignored and a second SIGINT exits at once (code 130).
  */
 function handleShutdown(app: NestFastifyApplication, database: ResolvedDatabase, config: AppConfig, logger: Logger): void {
   let stopping = false;
@@ -54,8 +55,13 @@ function handleShutdown(app: NestFastifyApplication, database: ResolvedDatabase,
   };
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      // A repeated SIGTERM is the same request again (a process group and a supervisor that
+      // forwards both deliver it): the drain goes on, and a hung drain is the orchestrator's SIGKILL.
+      // A second SIGINT is a person at a terminal insisting: exit now.
+      if (signal === 'SIGTERM') return logger.info({ signal }, 'already shutting down: repeated signal ignored');
+      logger.warn({ signal }, 'second interrupt: exiting now');
+      logger.flush();
+      process.exit(130);
     }
     stopping = true;
     logger.info({ signal, drainDelayMs: config.shutdownDrainDelayMs }, 'shutting down');

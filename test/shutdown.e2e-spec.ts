@@ -165,4 +165,25 @@ describe('graceful shutdown of the server process (e2e)', () => {
     expect(log).toMatch(/"msg":"shutting down"/);
     expect(log).toMatch(/"msg":"stopped"/);
   }, 90_000);
+
+  it.each([
+    {
+      signal: 'SIGTERM',
+      outcome: 'is ignored: the drain finishes, exit code 0',
+      code: 0,
+      logged: 'already shutting down: repeated signal ignored',
+      stopped: true,
+    },
+    { signal: 'SIGINT', outcome: 'exits at once with code 130', code: 130, logged: 'second interrupt: exiting now', stopped: false },
+  ] as const)('a second $signal during the drain $outcome', async ({ signal, code, logged, stopped }) => {
+    server = await startServer();
+    server.child.kill(signal);
+    await sleep(DRAIN_DELAY_MS / 4);
+    server.child.kill(signal);
+    const exit = await server.exited;
+    const log = server.output.join('');
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code, signal: null });
+    expect(log).toContain(`"msg":"${logged}"`);
+    expect(log.includes('"msg":"stopped"')).toBe(stopped);
+  });
 });
