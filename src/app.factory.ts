@@ -4,6 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { applyRouteBodyLimits } from './common/http/body-limit';
 import { registerJsonBodyParser } from './common/http/json-body';
+import { corsOptions } from './common/http/cors';
 import { answerFrameworkError, clientErrorHandler } from './common/http/protocol-errors';
 import { requestIdFrom } from './common/http/request-id';
 import { fastifyTrustProxy } from './common/http/trust-proxy';
@@ -45,6 +46,8 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  const cors = corsOptions(config);
+  if (cors !== undefined) app.enableCors(cors);
 
   const fastify = app.getHttpAdapter().getInstance();
   // This API takes JSON only (anything else is 415), nested no deeper than it needs.

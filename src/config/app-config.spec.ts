@@ -27,6 +27,29 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/TRUST_PROXY must be false, a number of proxy hops/);
   });
 
+  it('reads CORS_ORIGINS as an allow-list of exact origins, none by default, and refuses wildcards and paths', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({}).corsMaxAgeSeconds).toBe(600);
+    expect(loadConfig({ CORS_ORIGINS: 'https://App.Example.com, http://localhost:5173,https://app.example.com/,https://a.test:443' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+      'https://a.test',
+    ]);
+    for (const bad of [
+      '*',
+      'https://*.example.com',
+      'https://app.example.com/path',
+      'app.example.com',
+      'ftp://files.example.com',
+      'https://u:p@x.test',
+      'https://x.test?q',
+      'https://a.test,',
+    ]) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must list origins/);
+    }
+    expect(() => loadConfig({ CORS_MAX_AGE_SECONDS: '7201' })).toThrow(/CORS_MAX_AGE_SECONDS/);
+  });
+
   it('trusts a number of proxy hops or a list of proxy addresses, never the client’s own X-Forwarded-For', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);

@@ -46,6 +46,9 @@ export class AppConfig {
    * service, or the proxies' addresses/CIDRs. Fastify's `trustProxy` takes each form as is.
    */
   trustProxy: false | number | string[];
+  /** Origins (`scheme://host[:port]`) whose web apps may call the API from a browser; none by default. */
+  corsOrigins: string[];
+  corsMaxAgeSeconds: number;
   rateLimitTtlMs: number;
   rateLimitMax: number;
   authRateLimitTtlMs: number;
@@ -176,6 +179,34 @@ function trustProxySetting(value: string | undefined, problems: string[]): false
   return false;
 }
 
+/**
+ * CORS_ORIGINS: a comma-separated allow-list of exact origins (`https://app.example.com`,
+ * `http://localhost:5173`). `*` is refused: every origin may then read the API from a browser,
+ * and an allow-list is what cookie-carrying browser clients need anyway.
+ */
+function corsOriginsSetting(value: string | undefined, problems: string[]): string[] {
+  if (value === undefined) return [];
+  const origins: string[] = [];
+  for (const entry of value.split(',').map((part) => part.trim())) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && bare && !entry.includes('*')) origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined) {
+      problems.push(
+        `CORS_ORIGINS must list origins such as https://app.example.com or http://localhost:5173, separated by commas, with no path and no wildcard (got "${entry}")`,
+      );
+      return [];
+    }
+    if (!origins.includes(origin)) origins.push(origin);
+  }
+  return origins;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -211,6 +242,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.shutdownTimeoutMs = r.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000);
   c.shutdownDrainDelayMs = r.int('SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 600000);
   c.trustProxy = trustProxySetting(r.optionalString('TRUST_PROXY'), r.problems);
+  c.corsOrigins = corsOriginsSetting(r.optionalString('CORS_ORIGINS'), r.problems);
+  c.corsMaxAgeSeconds = r.int('CORS_MAX_AGE_SECONDS', 600, 0, 7200);
   c.rateLimitTtlMs = r.int('RATE_LIMIT_TTL_MS', 60000, 1000, 86400000);
   c.rateLimitMax = r.int('RATE_LIMIT_MAX', 600, 1, 1000000);
   c.authRateLimitTtlMs = r.int('AUTH_RATE_LIMIT_TTL_MS', 60000, 1000, 86400000);

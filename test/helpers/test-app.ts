@@ -176,12 +176,12 @@ export async function startTestApp(envOverrides: Record<string, string> = {}, op
  * The app of a spec file (or of a describe block): started in a `beforeAll`, closed in an
  * `afterAll`. Call it at the top of the block, before the block's own hooks, which then run
  * after the app is up. The returned handle reads the running app, so use it inside tests and
- * hooks only.
+ * hooks only. Overrides known only once earlier hooks ran (a port) come as a function.
  */
-export function useTestApp(envOverrides: Record<string, string> = {}): TestApp {
+export function useTestApp(envOverrides: Record<string, string> | (() => Record<string, string>) = {}): TestApp {
   let running: TestApp | undefined;
   beforeAll(async () => {
-    running = await startTestApp(envOverrides);
+    running = await startTestApp(typeof envOverrides === 'function' ? envOverrides() : envOverrides);
   });
   afterAll(async () => {
     await running?.close();

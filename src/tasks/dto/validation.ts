@@ -18,7 +18,7 @@ export const NoNulCharacters = (options: ValidationOptions = {}): PropertyDecora
   );
 
 /** Each tag trimmed, exact duplicates dropped (first occurrence kept) before the count is checked. */
-export const NormaliseTags = (): PropertyDecorator =>
+const NormaliseTags = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {
     if (!Array.isArray(value)) return value;
     const trimmed = value.map((tag: unknown) => (typeof tag === 'string' ? tag.trim() : tag));
