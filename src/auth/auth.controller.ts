@@ -103,7 +103,13 @@ export class AuthController {
     return toTokenResponse(await this.auth.refresh(body.refreshToken));
   }
 
-  /** Log out: this session's access and refresh tokens stop working at once */
+  /**
+   * Log out: this session's access and refresh tokens stop working at once
+   *
+   * @remarks
+   * The session is revoked on every instance before the 204 is sent; the caller's other sessions
+   * stay. Logging out twice is a 401 the second time (the token's session has ended).
+   */
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth('bearer')
@@ -113,7 +119,13 @@ export class AuthController {
     await this.auth.logout(caller);
   }
 
-  /** The caller's live sessions, newest first */
+  /**
+   * The caller's live sessions, newest first
+   *
+   * @remarks
+   * One session per login (device): when it was opened, last used and ends, its user agent, and
+   * `current` for the session of this access token. Revoke the ones you do not recognise.
+   */
   @Get('sessions')
   @ApiBearerAuth('bearer')
   @ApiOkResponse({ type: SessionListDto })
@@ -123,7 +135,12 @@ export class AuthController {
     return { data: sessions.map((session) => toSessionDto(session, caller.sessionId)) };
   }
 
-  /** Revoke one of the caller's sessions (the current one too): its tokens stop working at once */
+  /**
+   * Revoke one of the caller's sessions (the current one too): its tokens stop working at once
+   *
+   * @remarks
+   * Another user's session, or one already ended, is 404 like an unknown id.
+   */
   @Delete('sessions/:id')
   @HttpCode(204)
   @ApiBearerAuth('bearer')
@@ -133,7 +150,12 @@ export class AuthController {
     await this.auth.revokeSession(caller, id);
   }
 
-  /** Revoke every session of the caller except the current one ("log out everywhere else") */
+  /**
+   * Revoke every session of the caller except the current one ("log out everywhere else")
+   *
+   * @remarks
+   * Their access and refresh tokens stop working at once, on every instance; this session stays.
+   */
   @Delete('sessions')
   @HttpCode(204)
   @ApiBearerAuth('bearer')

@@ -2,7 +2,7 @@ import { Controller, Get, HttpException, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiExtraModels, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { type HealthIndicatorFunction, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
+import { NotRateLimited } from '../common/auth/auth-rate-limit.decorator';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/auth/public.decorator';
 import { ShutdownState } from './shutdown-state';
@@ -23,7 +23,7 @@ function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 @ApiTags('health')
 @ApiExtraModels(HealthIndicatorDto)
 @Public()
-@SkipThrottle()
+@NotRateLimited()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -37,7 +37,13 @@ export class HealthController {
   /** One ping at a time: probes arriving during an outage share it instead of queueing on the pool. */
   private databasePing?: Promise<unknown>;
 
-  /** Liveness: the process answers. Restart the container when this fails. */
+  /**
+   * Liveness: the process answers
+   *
+   * @remarks
+   * Touches no dependency, so a database or Redis outage never gets a healthy instance restarted.
+   * Restart the container when this fails. Public, never rate-limited, never cached.
+   */
   @Get('live')
   @ApiOkResponse({ type: LiveDto })
   live(): LiveDto {
@@ -45,8 +51,13 @@ export class HealthController {
   }
 
   /**
-   * Readiness: PostgreSQL answers (and Redis, when configured, or it is reported `degraded`);
-   * 503 while draining for shutdown, so load balancers stop routing here.
+   * Readiness: PostgreSQL answers (and Redis, when configured, or it is reported `degraded`)
+   *
+   * @remarks
+   * 503 when PostgreSQL does not answer within its deadline (naming the dependency, never its
+   * address) and while draining for shutdown (`shutting_down`), so load balancers stop routing
+   * here. A Redis outage is `degraded` with 200: the service still works without it. Answers
+   * within about a second, whatever the dependencies do. Public, never rate-limited.
    */
   @Get('ready')
   @ApiOkResponse({ type: HealthDto, description: 'Ready (possibly degraded: Redis down, served from PostgreSQL)' })

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
+import { NotRateLimited } from '../common/auth/auth-rate-limit.decorator';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/auth/public.decorator';
 import { MetricsService } from '../metrics/metrics.service';
@@ -11,12 +11,19 @@ import { MetricsService } from '../metrics/metrics.service';
  */
 @ApiTags('metrics')
 @Public()
-@SkipThrottle()
+@NotRateLimited()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
-  /** Prometheus metrics in the text exposition format (version 0.0.4). */
+  /**
+   * Prometheus metrics in the text exposition format (version 0.0.4)
+   *
+   * @remarks
+   * Request latency by route template, database pool, cache hits and misses, rate-limit
+   * rejections, failed logins and the Node process. Public and never rate-limited: keep it off the
+   * internet at the proxy, or serve it on METRICS_PORT instead.
+   */
   @Get()
   @Header('cache-control', 'no-store')
   @ApiProduces('text/plain')

@@ -59,7 +59,11 @@ export class TasksController {
   @Post()
   @BodyLimit(TASK_BODY_LIMIT_BYTES)
   @InvalidatesUserCache()
-  @ApiOperation({ summary: 'Create a task' })
+  @ApiOperation({
+    summary: 'Create a task',
+    description:
+      'Answers 201 with the task, its `Location` and its `ETag`. With an `Idempotency-Key`, a retry of the same body within 24 h answers the first response again (`Idempotent-Replayed: true`, same id), and the same key with another body is 409.',
+  })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({
     type: TaskDto,
@@ -117,7 +121,11 @@ export class TasksController {
 
   @Get(':id')
   @UserCached({ bypassWhenQueryHas: ['ownerId'] })
-  @ApiOperation({ summary: 'Get one task' })
+  @ApiOperation({
+    summary: 'Get one task',
+    description:
+      'With its `ETag`; send it back as `If-None-Match` for a 304 while it is current, or as `If-Match` to update or delete it only if nobody changed it since. A task that is not yours is 404, like an unknown id.',
+  })
   @ID_PARAM
   @ApiOkResponse({ type: TaskDto, headers: { ETag: ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
   @ApiProblems(404)

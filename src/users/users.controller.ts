@@ -21,7 +21,12 @@ import { UsersService } from './users.service';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
-  /** The caller's account */
+  /**
+   * The caller's account
+   *
+   * @remarks
+   * Id, email (as typed at registration), name, role and timestamps; never a password hash.
+   */
   @Get('me')
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(401)
@@ -29,7 +34,13 @@ export class UsersController {
     return toUserDto(await this.users.findById(caller.id));
   }
 
-  /** Change the caller's name (the only field a user may change; others, such as role, get 400) */
+  /**
+   * Change the caller's name
+   *
+   * @remarks
+   * The name is the only field a user may change here; any other field, such as `role` or `email`,
+   * is refused with 400 and nothing changes. The password has its own route.
+   */
   @Patch('me')
   @BodyLimit(1024)
   @ApiOkResponse({ type: UserDto })
@@ -38,7 +49,12 @@ export class UsersController {
     return toUserDto(await this.users.updateProfile(caller.id, body));
   }
 
-  /** Delete the caller's account, its sessions and its tasks */
+  /**
+   * Delete the caller's account, its sessions and its tasks
+   *
+   * @remarks
+   * Irreversible. Every token of the account stops working at once, on every instance.
+   */
   @Delete('me')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted; every token of the account stops working' })
@@ -85,7 +101,12 @@ export class UsersController {
     return { data: page.users.map(toUserDto), nextCursor: page.nextCursor };
   }
 
-  /** One account (admin). A malformed id is 400, an unknown one 404 */
+  /**
+   * One account (admin)
+   *
+   * @remarks
+   * A malformed id is 400, an unknown one 404; a caller who is not an admin gets 403.
+   */
   @Get(':id')
   @Roles('admin')
   @ApiOkResponse({ type: UserDto })
@@ -110,7 +131,12 @@ export class UsersController {
     return toUserDto(await this.users.updateByAdmin(admin, id, body));
   }
 
-  /** Delete an account, its sessions and its tasks (admin) */
+  /**
+   * Delete an account, its sessions and its tasks (admin)
+   *
+   * @remarks
+   * Irreversible; that user's tokens stop working at once, on every instance. An unknown id is 404.
+   */
   @Delete(':id')
   @HttpCode(204)
   @Roles('admin')

@@ -2,8 +2,21 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
 interface Operation {
-  responses: Record<string, { content?: Record<string, { schema?: object }> }>;
+  responses: Record<string, { content?: Record<string, { schema?: object }>; headers?: Record<string, unknown> }>;
 }
+
+/** Response headers that carry meaning for a client: each one sent must be documented on that response. */
+const MEANINGFUL_HEADERS = [
+  'etag',
+  'location',
+  'retry-after',
+  'www-authenticate',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'idempotent-replayed',
+  'x-request-id',
+];
 type OpenApiDocument = {
   paths: Record<string, Record<string, Operation>>;
   components?: { schemas?: Record<string, object> };
@@ -17,8 +30,9 @@ interface CompiledPath {
 
 /**
  * Checks every response an end-to-end spec receives against the served OpenAPI document: the
- * route and method must be documented, the status must be documented for that operation, the
- * content type must be one it declares, and the body must match its schema.
+ * route and method must be documented, the status must be documented for that operation, every
+ * meaningful header sent must be documented on that response, the content type must be one it
+ * declares, and the body must match its schema.
  */
 export class OpenApiValidator {
   private readonly ajv: Ajv;
@@ -41,7 +55,7 @@ export class OpenApiValidator {
   }
 
   /** Throws an Error describing the drift; returns normally when the response is documented. */
-  validate(method: string, url: string, status: number, contentType: string | null, body: unknown): void {
+  validate(method: string, url: string, status: number, contentType: string | null, body: unknown, headers?: Headers): void {
     const path = new URL(url, 'http://x').pathname.replace(/\/$/, '') || '/';
     const match = this.paths.find((p) => p.regex.test(path));
     const where = `${method.toUpperCase()} ${path} -> ${status}`;
@@ -58,6 +72,11 @@ export class OpenApiValidator {
     const response = operation.responses[String(status)] ?? operation.responses.default;
     if (!response) {
       throw new Error(`${where}: status ${status} is not documented (documented: ${Object.keys(operation.responses).join(', ')})`);
+    }
+    if (headers !== undefined) {
+      const documented = new Set(Object.keys(response.headers ?? {}).map((name) => name.toLowerCase()));
+      const undocumented = MEANINGFUL_HEADERS.filter((name) => headers.has(name) && !documented.has(name));
+      if (undocumented.length > 0) throw new Error(`${where}: sends undocumented headers: ${undocumented.join(', ')}`);
     }
     const hasBody = body !== undefined && body !== '';
     if (!hasBody) {

@@ -61,7 +61,7 @@ export class ApiClient {
     if (!text) parsed = undefined;
     if (!options.skipOpenApiCheck) {
       if (!this.validator) await this.loadDocument();
-      this.validator?.validate(method, path, response.status, contentType, parsed);
+      this.validator?.validate(method, path, response.status, contentType, parsed, response.headers);
     }
     return { status: response.status, headers: response.headers, body: parsed as T, text };
   }

@@ -1,9 +1,17 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 
 export const AUTH_RATE_LIMITED = 'taskwright:authRateLimited';
 /** The general limit's throttler. Named `default` so that a bare `@SkipThrottle()` (health) skips it. */
 export const GENERAL_THROTTLER = 'default';
+
+/**
+ * How an operation is rate-limited, for the OpenAPI document (read and removed by
+ * common/openapi): `general` (the default: 429, and the X-RateLimit-* headers of the general
+ * limit), `strict` (429 from the credential limits, which send no X-RateLimit-* headers) or `none`.
+ */
+export const RATE_LIMIT_EXTENSION = 'x-taskwright-rate-limit';
 
 /**
  * Which strict limits a credential route gets (AUTH_RATE_LIMIT_MAX per AUTH_RATE_LIMIT_TTL_MS
@@ -24,4 +32,7 @@ export type AuthRateLimitKind = 'login' | 'register' | 'refresh' | 'password';
  * since that counter lives in auth and this marker sits below it.
  */
 export const AuthRateLimit = (kind: AuthRateLimitKind): MethodDecorator =>
-  applyDecorators(SetMetadata(AUTH_RATE_LIMITED, kind), SkipThrottle({ [GENERAL_THROTTLER]: true }));
+  applyDecorators(SetMetadata(AUTH_RATE_LIMITED, kind), SkipThrottle({ [GENERAL_THROTTLER]: true }), ApiExtension(RATE_LIMIT_EXTENSION, 'strict'));
+
+/** Outside every rate limit (the probes and the scrape endpoint, which must always answer). */
+export const NotRateLimited = (): MethodDecorator & ClassDecorator => applyDecorators(SkipThrottle(), ApiExtension(RATE_LIMIT_EXTENSION, 'none'));

@@ -17,12 +17,14 @@ export class CreateTaskDto {
   @IsTaskDescription()
   description?: string | null;
 
-  @ApiPropertyOptional({ enum: TASK_STATUSES, enumName: 'TaskStatus', default: 'todo' })
+  /** `todo` when absent. */
+  @ApiPropertyOptional({ enum: TASK_STATUSES, enumName: 'TaskStatus' })
   @IsOptional()
   @IsIn(TASK_STATUSES)
   status?: TaskStatus;
 
-  @ApiPropertyOptional({ enum: TASK_PRIORITIES, enumName: 'TaskPriority', default: 'medium' })
+  /** `medium` when absent. */
+  @ApiPropertyOptional({ enum: TASK_PRIORITIES, enumName: 'TaskPriority' })
   @IsOptional()
   @IsIn(TASK_PRIORITIES)
   priority?: TaskPriority;

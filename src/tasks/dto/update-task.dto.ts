@@ -30,6 +30,7 @@ export class UpdateTaskDto {
   @IsIn(TASK_STATUSES)
   status?: TaskStatus;
 
+  /** The new priority. */
   @ApiPropertyOptional({ enum: TASK_PRIORITIES, enumName: 'TaskPriority' })
   @IfPresent()
   @IsIn(TASK_PRIORITIES)
