@@ -148,6 +148,29 @@ describe('tasks (e2e)', () => {
       expect((response.body.errors as Array<{ field: string }>).map((e) => e.field)).toContain(field);
     });
 
+    it('says a missing or null required field is required, and a null optional one is to be left out', async () => {
+      const missing = await t.api.post('/v1/tasks', {}, { token: alice.accessToken });
+      expect(missing.status).toBe(400);
+      expect(missing.body.errors).toEqual([{ field: 'title', message: 'title is required' }]);
+      const nulled = await t.api.post('/v1/tasks', { title: null, tags: null }, { token: alice.accessToken });
+      expect(nulled.body.errors).toEqual(
+        expect.arrayContaining([
+          { field: 'title', message: 'title is required and must not be null' },
+          { field: 'tags', message: 'tags must not be null (leave it out instead)' },
+        ]),
+      );
+      const task = await create(alice);
+      const patch = await t.api.patch(`/v1/tasks/${task.id}`, { title: null }, { token: alice.accessToken });
+      expect(patch.body.errors).toEqual([{ field: 'title', message: 'title must not be null (leave it out instead)' }]);
+      const register = await t.api.post('/v1/auth/register', { email: 'someone@example.com' });
+      expect(register.body.errors).toEqual(
+        expect.arrayContaining([
+          { field: 'password', message: 'password is required' },
+          { field: 'name', message: 'name is required' },
+        ]),
+      );
+    });
+
     it('accepts the limits: a 200-character title, 10,000-character description, 20 tags of 50', async () => {
       const task = await create(alice, {
         title: 't'.repeat(200),

@@ -1,5 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { getMetadataStorage } from 'class-validator';
+import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { type FieldError, ValidationProblem } from './problem.exception';
 
 /** Flattens class-validator's tree into one entry per bad field, with dotted paths. */
@@ -7,6 +7,11 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   const out: FieldError[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
+    // A required field that is absent fails every rule on it: say the one thing that matters.
+    if ('value' in error && error.value === undefined && error.constraints !== undefined && !('whitelistValidation' in error.constraints)) {
+      out.push({ field, message: `${field} is required` });
+      continue;
+    }
     for (const message of Object.values(error.constraints ?? {})) {
       out.push({ field, message: message.replace(/^property (\S+) should not exist$/, 'unknown field $1') });
     }
@@ -87,14 +92,15 @@ class InputValidationPipe extends ValidationPipe {
   }
 
   private nullProblems(value: object, metatype: Metatype, out: FieldError[]): void {
-    const declared = new Set(
-      getMetadataStorage()
-        .getTargetValidationMetadatas(metatype, '', false, false)
-        .map((m) => m.propertyName),
-    );
+    const metadatas = getMetadataStorage().getTargetValidationMetadatas(metatype, '', false, false);
+    const declared = new Set(metadatas.map((m) => m.propertyName));
+    // IsOptional and ValidateIf (may be absent) are class-validator's conditional validations.
+    const optional = new Set(metadatas.filter((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION).map((m) => m.propertyName));
     for (const [key, item] of Object.entries(value)) {
       // An unknown field is refused by the whitelist, whatever its value.
-      if (item === null && declared.has(key) && !isNullable(metatype, key)) out.push({ field: key, message: `${key} must not be null` });
+      if (item === null && declared.has(key) && !isNullable(metatype, key)) {
+        out.push({ field: key, message: optional.has(key) ? `${key} must not be null (leave it out instead)` : `${key} is required and must not be null` });
+      }
     }
   }
 }
@@ -107,7 +113,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
+    // The value is read to tell an absent field (flattenValidationErrors); no message quotes it.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => new ValidationProblem(flattenValidationErrors(errors)),
   });
 }
