@@ -37,6 +37,8 @@ module.exports = {
   // A global option (ignored inside projects), and the only timeout: e2e specs boot apps, hash with
   // argon2 on a busy machine, run concurrency scenarios and hold Redis partitions of 12 to 30 s.
   testTimeout: 120000,
+  // The default output, then the specs skipped for want of Redis, Chromium or root, with the reason.
+  reporters: ['default', '<rootDir>/test/setup/skipped-reporter.js'],
   projects: [
     {
       displayName: 'unit',

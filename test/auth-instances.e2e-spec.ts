@@ -1,10 +1,11 @@
 import { loginUser, registerUser, uniqueEmail } from './helpers/auth';
 import { TcpProxy } from './helpers/tcp-proxy';
 import { startTestApp, useTestApp, type TestApp } from './helpers/test-app';
+import { describeIf } from './helpers/skip';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 /** Sharing state between instances needs Redis; without TEST_REDIS_URL these cannot run. */
-const describeWithRedis = redisUrl ? describe : describe.skip;
+const describeWithRedis = describeIf(redisUrl !== undefined, 'no Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379)');
 
 async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { registerUser } from './helpers/auth';
 import { startTestApp, useTestApp, type TestApp } from './helpers/test-app';
 import { TcpProxy } from './helpers/tcp-proxy';
+import { describeIf } from './helpers/skip';
 
 interface Session {
   userId: string;
@@ -131,7 +132,7 @@ describe('user-scoped caching (e2e)', () => {
 });
 
 const redisUrl = process.env.TEST_REDIS_URL;
-const describeWithRedis = redisUrl ? describe : describe.skip;
+const describeWithRedis = describeIf(redisUrl !== undefined, 'no Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379)');
 
 describeWithRedis('caching across instances on one Redis (e2e)', () => {
   let a: TestApp;

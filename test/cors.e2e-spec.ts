@@ -4,6 +4,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { registerUser } from './helpers/auth';
 import { freePort } from './helpers/server-process';
 import { useTestApp } from './helpers/test-app';
+import { itIf } from './helpers/skip';
 
 const ALLOWED = 'https://app.example.com';
 const REFUSED = 'https://evil.example.net';
@@ -89,7 +90,6 @@ describe('CORS: browser apps on other origins (e2e)', () => {
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) process.stderr.write(`cors browser spec skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)\n`);
 
 describe('CORS in a real browser: a page on a second origin calls the API (e2e)', () => {
   // Two static pages on their own ports of 127.0.0.1 (other origins than the API's): one allowed.
@@ -111,28 +111,31 @@ describe('CORS in a real browser: a page on a second origin calls the API (e2e)'
     await Promise.all(pages.map((server) => new Promise((done) => server.close(done).closeAllConnections())));
   });
 
-  (haveChromium ? it : it.skip)('the allowed page reads a list, its headers and a conditional update; the other page is blocked', async () => {
-    const { accessToken } = await registerUser(t.api);
-    const created = await t.api.post<{ id: string }>('/v1/tasks', { title: 'Shared with the browser' }, { token: accessToken });
-    // Closed inside the test: its keep-alive connections would hold up the app's close.
-    const browser: Browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
-    try {
-      await runInBrowser(browser, accessToken, created.body.id);
-    } finally {
-      await browser.close();
-    }
-  });
+  itIf(haveChromium, `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`)(
+    'the allowed page reads a list, its headers and a conditional update; the other page is blocked',
+    async () => {
+      const { accessToken } = await registerUser(t.api);
+      const created = await t.api.post<{ id: string }>('/v1/tasks', { title: 'Shared with the browser' }, { token: accessToken });
+      // Closed inside the test: its keep-alive connections would hold up the app's close.
+      const browser: Browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+          '--disable-sync',
+        ],
+      });
+      try {
+        await runInBrowser(browser, accessToken, created.body.id);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   async function runInBrowser(browser: Browser, accessToken: string, id: string): Promise<void> {
     const page = await browser.newPage();

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { registerUser, type RegisteredUser } from './helpers/auth';
 import { TcpProxy } from './helpers/tcp-proxy';
 import { type ApiResponse, createTestDatabase, startTestApp, type TestApp } from './helpers/test-app';
+import { describeIf } from './helpers/skip';
 
 /**
  * PostgreSQL behind a TCP proxy that the spec partitions (black hole) or refuses. The app must
@@ -178,7 +179,7 @@ describe('PostgreSQL outage (e2e)', () => {
  * Redis behind the proxy (only when the suite has a Redis): readiness stays 200 `degraded` and
  * answers within 1 s whether Redis refuses or stops answering, and never shows where Redis is.
  */
-const describeWithRedis = process.env.TEST_REDIS_URL ? describe : describe.skip;
+const describeWithRedis = describeIf(process.env.TEST_REDIS_URL !== undefined, 'no Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379)');
 describeWithRedis('readiness during a Redis outage (e2e)', () => {
   let proxy: TcpProxy;
   let t: TestApp;

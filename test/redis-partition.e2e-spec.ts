@@ -3,11 +3,11 @@ import { loginUser, registerUser, uniqueEmail } from './helpers/auth';
 import { TcpProxy } from './helpers/tcp-proxy';
 import type { ApiResponse } from './helpers/test-app';
 import { startTestApp, type TestApp } from './helpers/test-app';
+import { describeIf } from './helpers/skip';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 /** A partition needs a real Redis behind the proxy; without TEST_REDIS_URL these cannot run. */
-const describeWithRedis = redisUrl ? describe : describe.skip;
-if (!redisUrl) process.stderr.write('redis-partition spec skipped: it needs TEST_REDIS_URL (a real Redis behind the partitioning proxy)\n');
+const describeWithRedis = describeIf(redisUrl !== undefined, 'no Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379)');
 
 /**
  * How long the black hole lasts: long enough that the old behaviour (waiting for it) is

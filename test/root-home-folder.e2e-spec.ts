@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, type ServerProcess, serverEnv, startServerProcess } from './helpers/server-process';
+import { describeIf } from './helpers/skip';
 
 const ROOT = resolve(__dirname, '..');
 const run = promisify(execFile);
@@ -15,8 +16,7 @@ const isRoot = process.getuid?.() === 0;
  * initialise and start, because neither its data nor its binaries may stay under that folder.
  */
 /** The case exists only for root: PostgreSQL then runs as the `postgres` user. */
-const describeAsRoot = isRoot ? describe : describe.skip;
-if (!isRoot) process.stderr.write('root-home-folder spec skipped: it needs root (only then does PostgreSQL run as the postgres user)\n');
+const describeAsRoot = describeIf(isRoot, 'not root: only as root does PostgreSQL run as the postgres user');
 
 describeAsRoot('the embedded PostgreSQL from a clone in root’s home folder (e2e)', () => {
   let home: string;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { registerUser } from './helpers/auth';
 import { buildServer, type ServerProcess, serverEnv, startServerProcess } from './helpers/server-process';
 import { ApiClient, createTestDatabase } from './helpers/test-app';
+import { describeIf } from './helpers/skip';
 
 /**
  * Two instances, as separate processes, behind no load balancer but sharing one PostgreSQL and one
@@ -11,8 +12,7 @@ import { ApiClient, createTestDatabase } from './helpers/test-app';
  * openapi.json (CI keeps it identical to what the code serves).
  */
 const redisUrl = process.env.TEST_REDIS_URL;
-const describeWithRedis = redisUrl ? describe : describe.skip;
-if (!redisUrl) process.stderr.write('scale-out spec skipped: it needs TEST_REDIS_URL (instances share state through Redis)\n');
+const describeWithRedis = describeIf(redisUrl !== undefined, 'no Redis: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379)');
 
 const document = JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8')) as Record<string, unknown>;
 

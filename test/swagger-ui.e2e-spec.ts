@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { registerUser } from './helpers/auth';
 import { useTestApp } from './helpers/test-app';
+import { itIf } from './helpers/skip';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) process.stderr.write(`swagger-ui spec skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)\n`);
-const itWithChromium = haveChromium ? it : it.skip;
+const itWithChromium = itIf(haveChromium, `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
 
 describe('Swagger UI in a real browser (e2e)', () => {
   const t = useTestApp();
