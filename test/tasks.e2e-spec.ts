@@ -412,6 +412,7 @@ describe('tasks (e2e)', () => {
       );
       expect(retry.status).toBe(201);
       expect(retry.body).toEqual(first.body);
+      expect(retry.text).toBe(first.text); // byte for byte, key order included
       expect(retry.headers.get('location')).toBe(first.headers.get('location'));
       expect(retry.headers.get('etag')).toBe(first.headers.get('etag'));
       expect(retry.headers.get('idempotent-replayed')).toBe('true');
