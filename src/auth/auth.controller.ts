@@ -6,9 +6,9 @@ import { Public } from '../common/auth/public.decorator';
 import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
 import { toUserDto } from '../users/dto/user.dto';
 import type { AuthUser } from '../common/auth/auth-user';
-import { AuthService, type IssuedTokens } from './auth.service';
+import { AuthService, type IssuedTokens, sessionNotFound } from './auth.service';
 import { CurrentUser } from '../common/auth/current-user.decorator';
-import { UuidParam } from '../common/http/uuid-param.decorator';
+import { IdParam } from '../common/http/id-param.decorator';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -145,8 +145,8 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth('bearer')
   @ApiNoContentResponse({ description: 'Revoked' })
-  @ApiProblems(400, 401, 404)
-  async revokeSession(@CurrentUser() caller: AuthUser, @UuidParam('id') id: string): Promise<void> {
+  @ApiProblems(401, 404)
+  async revokeSession(@CurrentUser() caller: AuthUser, @IdParam('id', sessionNotFound) id: string): Promise<void> {
     await this.auth.revokeSession(caller, id);
   }
 

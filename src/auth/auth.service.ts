@@ -15,6 +15,11 @@ export interface IssuedTokens {
 }
 
 /** Registration, login, refresh and logout: accounts (UsersService) meet sessions (SessionsService). */
+/** An unknown, ended, malformed or another user's session id: one answer for all. */
+export function sessionNotFound(): ProblemException {
+  return new ProblemException(404, 'not-found', 'No such session');
+}
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -56,7 +61,7 @@ export class AuthService {
 
   /** Ends one of the caller's own live sessions (the current one included); 404 for any other id. */
   async revokeSession(caller: AuthUser, sessionId: string): Promise<void> {
-    if (!(await this.sessions.revoke(caller.id, sessionId, 'revoked-by-user'))) throw new ProblemException(404, 'not-found', 'No such session');
+    if (!(await this.sessions.revoke(caller.id, sessionId, 'revoked-by-user'))) throw sessionNotFound();
   }
 
   /** "Log out everywhere else". */

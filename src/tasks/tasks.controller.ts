@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user';
@@ -13,7 +13,8 @@ import { ListTasksQueryDto } from './dto/list-tasks-query.dto';
 import { ChangesPageDto, TaskDto, TaskPageDto } from './dto/task.dto';
 import { UpdateTaskDto } from './dto/update-task.dto';
 import { expectedVersionFromIfMatch, taskEtag } from './task-etag';
-import { TaskIdPipe } from './task-id.pipe';
+import { taskNotFound } from './task-not-found';
+import { IdParam } from '../common/http/id-param.decorator';
 import { ChangesService } from './changes/changes.service';
 import { TasksService } from './tasks.service';
 
@@ -129,7 +130,7 @@ export class TasksController {
   @ID_PARAM
   @ApiOkResponse({ type: TaskDto, headers: { ETag: ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
   @ApiProblems(404)
-  async findOne(@CurrentUser() user: AuthUser, @Param('id', TaskIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TaskDto> {
+  async findOne(@CurrentUser() user: AuthUser, @IdParam('id', taskNotFound) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TaskDto> {
     const task = await this.tasks.findOne(user.id, id);
     reply.header('etag', taskEtag(task.id, task.version));
     return task;
@@ -145,7 +146,7 @@ export class TasksController {
   @ApiProblems(400, 404, 412)
   async update(
     @CurrentUser() user: AuthUser,
-    @Param('id', TaskIdPipe) id: string,
+    @IdParam('id', taskNotFound) id: string,
     @Body() body: UpdateTaskDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -163,7 +164,7 @@ export class TasksController {
   @IF_MATCH
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(404, 412)
-  async remove(@CurrentUser() user: AuthUser, @Param('id', TaskIdPipe) id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
+  async remove(@CurrentUser() user: AuthUser, @IdParam('id', taskNotFound) id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
     await this.tasks.remove(user.id, id, expectedVersionFromIfMatch(ifMatch, id));
   }
 }

@@ -8,7 +8,7 @@ import type { ListTasksQueryDto } from './dto/list-tasks-query.dto';
 import type { TaskDto, TaskPageDto } from './dto/task.dto';
 import type { UpdateTaskDto } from './dto/update-task.dto';
 import { TaskCursorCodec } from './task-cursor';
-import { taskNotFound } from './task-id.pipe';
+import { taskNotFound } from './task-not-found';
 import { toTaskDto } from './task.mapper';
 import { taskFilters, UPDATABLE_FIELDS } from './task.types';
 import { type NewTask, positionOf, type TaskPatch, TasksRepository } from './tasks.repository';

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@ne
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { Roles } from '../common/auth/roles.decorator';
-import { UuidParam } from '../common/http/uuid-param.decorator';
+import { IdParam } from '../common/http/id-param.decorator';
 import { AuthRateLimit } from '../common/auth/auth-rate-limit.decorator';
 import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
 import { BodyLimit } from '../common/http/body-limit';
@@ -12,7 +12,7 @@ import { ChangePasswordDto } from './dto/change-password.dto';
 import { ListUsersQueryDto, USERS_PAGE_DEFAULT, UserPageDto } from './dto/list-users.dto';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { toUserDto, UserDto } from './dto/user.dto';
-import { UsersService } from './users.service';
+import { userNotFound, UsersService } from './users.service';
 
 @ApiTags('users')
 @ApiBearerAuth('bearer')
@@ -105,13 +105,13 @@ export class UsersController {
    * One account (admin)
    *
    * @remarks
-   * A malformed id is 400, an unknown one 404; a caller who is not an admin gets 403.
+   * A malformed or unknown id is 404; a caller who is not an admin gets 403.
    */
   @Get(':id')
   @Roles('admin')
   @ApiOkResponse({ type: UserDto })
-  @ApiProblems(400, 401, 403, 404)
-  async get(@UuidParam('id') id: string): Promise<UserDto> {
+  @ApiProblems(401, 403, 404)
+  async get(@IdParam('id', userNotFound) id: string): Promise<UserDto> {
     return toUserDto(await this.users.findById(id));
   }
 
@@ -127,7 +127,7 @@ export class UsersController {
   @Roles('admin')
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(401, 403, 404)
-  async update(@CurrentUser() admin: AuthUser, @UuidParam('id') id: string, @Body() body: AdminUpdateUserDto): Promise<UserDto> {
+  async update(@CurrentUser() admin: AuthUser, @IdParam('id', userNotFound) id: string, @Body() body: AdminUpdateUserDto): Promise<UserDto> {
     return toUserDto(await this.users.updateByAdmin(admin, id, body));
   }
 
@@ -141,8 +141,8 @@ export class UsersController {
   @HttpCode(204)
   @Roles('admin')
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(400, 401, 403, 404)
-  async delete(@UuidParam('id') id: string): Promise<void> {
+  @ApiProblems(401, 403, 404)
+  async delete(@IdParam('id', userNotFound) id: string): Promise<void> {
     await this.users.delete(id);
   }
 }

@@ -39,7 +39,7 @@ function invalidCredentials(): ProblemException {
   return new ProblemException(401, 'invalid-credentials', 'The email or password is wrong');
 }
 
-function userNotFound(): ProblemException {
+export function userNotFound(): ProblemException {
   return new ProblemException(404, 'not-found', 'No such user');
 }
 
