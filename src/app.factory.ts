@@ -12,6 +12,7 @@ import { buildOpenApiDocument, serveOpenApi } from './common/openapi/openapi';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
 import { runPendingMigrations } from './database/database';
+import { carryRefreshCookie } from './auth/refresh-cookie';
 import { MetricsService } from './metrics/metrics.service';
 
 /**
@@ -53,6 +54,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   // This API takes JSON only (anything else is 415), nested no deeper than it needs.
   registerJsonBodyParser(fastify);
   applyRouteBodyLimits(fastify, config.bodyLimitBytes);
+  carryRefreshCookie(fastify);
   // Callback-style hooks: an async hook costs a promise per request, and these never wait.
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

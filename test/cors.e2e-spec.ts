@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type Browser, chromium } from 'playwright-core';
-import { registerUser } from './helpers/auth';
+import { type RegisteredUser, registerUser } from './helpers/auth';
 import { freePort } from './helpers/server-process';
 import { useTestApp } from './helpers/test-app';
 import { itIf } from './helpers/skip';
@@ -30,10 +30,10 @@ describe('CORS: browser apps on other origins (e2e)', () => {
       expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
       expect(list(response.headers.get('access-control-allow-methods'))).toEqual(expect.arrayContaining(['get', 'post', 'put', 'patch', 'delete']));
       expect(list(response.headers.get('access-control-allow-headers'))).toEqual(
-        expect.arrayContaining(['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key']),
+        expect.arrayContaining(['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key', 'refresh-token-transport']),
       );
       expect(response.headers.get('access-control-max-age')).toBe('600');
-      expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+      expect(response.headers.get('access-control-allow-credentials')).toBe('true');
       expect(response.headers.get('vary')).toMatch(/origin/i);
     });
 
@@ -112,10 +112,10 @@ describe('CORS in a real browser: a page on a second origin calls the API (e2e)'
   });
 
   itIf(haveChromium, `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`)(
-    'the allowed page reads a list, its headers and a conditional update; the other page is blocked',
+    'the allowed page reads a list, its headers, a conditional update and uses cookie mode; the other page is blocked',
     async () => {
-      const { accessToken } = await registerUser(t.api);
-      const created = await t.api.post<{ id: string }>('/v1/tasks', { title: 'Shared with the browser' }, { token: accessToken });
+      const user = await registerUser(t.api);
+      const created = await t.api.post<{ id: string }>('/v1/tasks', { title: 'Shared with the browser' }, { token: user.accessToken });
       // Closed inside the test: its keep-alive connections would hold up the app's close.
       const browser: Browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -130,14 +130,15 @@ describe('CORS in a real browser: a page on a second origin calls the API (e2e)'
         ],
       });
       try {
-        await runInBrowser(browser, accessToken, created.body.id);
+        await runInBrowser(browser, user, created.body.id);
       } finally {
         await browser.close();
       }
     },
   );
 
-  async function runInBrowser(browser: Browser, accessToken: string, id: string): Promise<void> {
+  async function runInBrowser(browser: Browser, user: RegisteredUser, id: string): Promise<void> {
+    const { accessToken } = user;
     const page = await browser.newPage();
 
     await page.goto(`http://127.0.0.1:${allowedPort}/`);
@@ -182,6 +183,30 @@ describe('CORS in a real browser: a page on a second origin calls the API (e2e)'
       staleType: expect.stringMatching(/precondition-failed$/),
     });
     expect(allowed.newEtag).not.toBe(allowed.etag);
+
+    // Cookie mode: the refresh token lives in an HttpOnly cookie no script of the page can read.
+    const cookieMode = await page.evaluate(
+      async ({ api, email, password }) => {
+        const login = await fetch(`${api}/v1/auth/login`, {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'content-type': 'application/json', 'refresh-token-transport': 'cookie' },
+          body: JSON.stringify({ email, password }),
+        });
+        const loggedIn = (await login.json()) as Record<string, unknown>;
+        const refresh = await fetch(`${api}/v1/auth/refresh`, { method: 'POST', credentials: 'include' });
+        const refreshed = (await refresh.json()) as Record<string, unknown>;
+        return {
+          login: login.status,
+          bodyHasRefreshToken: 'refreshToken' in loggedIn || 'refreshToken' in refreshed,
+          scriptSeesCookie: (globalThis as unknown as { document: { cookie: string } }).document.cookie.includes('taskwright-refresh'),
+          refresh: refresh.status,
+          newAccessToken: typeof refreshed.accessToken === 'string',
+        };
+      },
+      { api: t.baseUrl, email: user.email, password: user.password },
+    );
+    expect(cookieMode).toEqual({ login: 200, bodyHasRefreshToken: false, scriptSeesCookie: false, refresh: 200, newAccessToken: true });
 
     await page.goto(`http://127.0.0.1:${refusedPort}/`);
     const refused = await page.evaluate(

@@ -105,7 +105,9 @@ export interface paths {
      * Exchange a refresh token for a new pair
      * @description The refresh token is single use. Presenting a spent one again answers 401
      *     `token-reuse-detected` and revokes that whole session: every token of it stops working.
-     *     Rate limited per session (AUTH_RATE_LIMIT_MAX), never per address.
+     *     Rate limited per session (AUTH_RATE_LIMIT_MAX), never per address. In cookie mode send no body
+     *     (or no `refreshToken`): the __Host-taskwright-refresh cookie carries it, and the new one comes back as
+     *     that cookie.
      */
     post: operations['Auth_refresh'];
     delete?: never;
@@ -508,9 +510,10 @@ export interface components {
       accessToken: string;
       /**
        * @description Opaque; single use. Exchange it at POST /v1/auth/refresh for a new pair. Keep it secret.
+       *     Absent in cookie mode (`Refresh-Token-Transport: cookie`), where the HttpOnly cookie carries it.
        * @example 019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f70.q3J0mH6yXoM2cKp1T8vN4bW9eR5uY7iA0sD2fG6hJkL
        */
-      refreshToken: string;
+      refreshToken?: string;
       /**
        * @example Bearer
        * @enum {string}
@@ -536,10 +539,11 @@ export interface components {
     RefreshDto: {
       /**
        * @description The refreshToken of the last login, registration or refresh. It is spent by this call; sending
-       *     it again later is treated as theft and ends the session.
+       *     it again later is treated as theft and ends the session. Leave it out in cookie mode: the
+       *     __Host-taskwright-refresh cookie carries it.
        * @example 019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f70.q3J0mH6yXoM2cKp1T8vN4bW9eR5uY7iA0sD2fG6hJkL
        */
-      refreshToken: string;
+      refreshToken?: string;
     };
     SessionDto: {
       /**
@@ -875,7 +879,10 @@ export interface operations {
   Auth_register: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description `cookie` (browser apps): the refresh token is set as the HttpOnly cookie __Host-taskwright-refresh and left out of the body. Default `body`. */
+        'Refresh-Token-Transport'?: 'body' | 'cookie';
+      };
       path?: never;
       cookie?: never;
     };
@@ -892,6 +899,8 @@ export interface operations {
           'X-Request-Id'?: string;
           /** @description The new account: /v1/users/me */
           Location?: string;
+          /** @description Cookie mode only: `__Host-taskwright-refresh=<refreshToken>; Path=/; Max-Age=<seconds>; HttpOnly; Secure; SameSite=Strict` */
+          'Set-Cookie'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1066,7 +1075,10 @@ export interface operations {
   Auth_login: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description `cookie` (browser apps): the refresh token is set as the HttpOnly cookie __Host-taskwright-refresh and left out of the body. Default `body`. */
+        'Refresh-Token-Transport'?: 'body' | 'cookie';
+      };
       path?: never;
       cookie?: never;
     };
@@ -1081,6 +1093,8 @@ export interface operations {
         headers: {
           /** @description The request id (echoed when the client sent a sane one) */
           'X-Request-Id'?: string;
+          /** @description Cookie mode only: `__Host-taskwright-refresh=<refreshToken>; Path=/; Max-Age=<seconds>; HttpOnly; Secure; SameSite=Strict` */
+          'Set-Cookie'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1278,7 +1292,10 @@ export interface operations {
   Auth_refresh: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description `cookie` (browser apps): the refresh token is set as the HttpOnly cookie __Host-taskwright-refresh and left out of the body. Default `body`. */
+        'Refresh-Token-Transport'?: 'body' | 'cookie';
+      };
       path?: never;
       cookie?: never;
     };
@@ -1293,6 +1310,8 @@ export interface operations {
         headers: {
           /** @description The request id (echoed when the client sent a sane one) */
           'X-Request-Id'?: string;
+          /** @description Cookie mode only: `__Host-taskwright-refresh=<refreshToken>; Path=/; Max-Age=<seconds>; HttpOnly; Secure; SameSite=Strict` */
+          'Set-Cookie'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1486,6 +1505,8 @@ export interface operations {
           'X-RateLimit-Remaining'?: number;
           /** @description Seconds until the window resets */
           'X-RateLimit-Reset'?: number;
+          /** @description When the refresh cookie was sent: it is cleared (Max-Age=0) */
+          'Set-Cookie'?: string;
           [name: string]: unknown;
         };
         content?: never;

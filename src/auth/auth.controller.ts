@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Res, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { applyDecorators, Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config';
+import { clearRefreshCookie, REFRESH_COOKIE, refreshTokenFromCookie, setRefreshCookie, TRANSPORT_HEADER, wantsRefreshCookie } from './refresh-cookie';
 import { BodyLimit } from '../common/http/body-limit';
 import { Public } from '../common/auth/public.decorator';
 import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
@@ -27,11 +29,39 @@ function toTokenResponse(issued: IssuedTokens): TokenResponseDto {
   };
 }
 
+const SET_COOKIE = {
+  description: `Cookie mode only: \`${REFRESH_COOKIE}=<refreshToken>; Path=/; Max-Age=<seconds>; HttpOnly; Secure; SameSite=Strict\``,
+  schema: { type: 'string' },
+};
+
+/** The opt-in request header of cookie mode, on the routes that issue refresh tokens. */
+const ApiRefreshTransport = (): MethodDecorator =>
+  applyDecorators(
+    ApiHeader({
+      name: TRANSPORT_HEADER,
+      required: false,
+      enum: ['body', 'cookie'],
+      description: `\`cookie\` (browser apps): the refresh token is set as the HttpOnly cookie ${REFRESH_COOKIE} and left out of the body. Default \`body\`.`,
+    }),
+  );
+
 @ApiTags('auth')
 @ApiDatabaseProblems()
 @Controller('v1/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The body, or in cookie mode the cookie and a body without the refresh token. */
+  private respond(issued: IssuedTokens, request: FastifyRequest, reply: FastifyReply, fromCookie = false): TokenResponseDto {
+    const response = toTokenResponse(issued);
+    if (!fromCookie && !wantsRefreshCookie(request)) return response;
+    setRefreshCookie(reply, issued.refreshToken, this.config.refreshTtlSeconds);
+    const { refreshToken: _inTheCookie, ...rest } = response;
+    return rest;
+  }
 
   /**
    * Create an account (role `user`) and log in
@@ -48,17 +78,19 @@ export class AuthController {
   @ApiCreatedResponse({
     type: TokenResponseDto,
     description: 'Registered and logged in',
-    headers: { Location: { description: 'The new account: /v1/users/me', schema: { type: 'string' } } },
+    headers: { Location: { description: 'The new account: /v1/users/me', schema: { type: 'string' } }, 'Set-Cookie': SET_COOKIE },
   })
+  @ApiRefreshTransport()
   @ApiProblems(409)
   async register(
     @Body() body: RegisterDto,
     @Headers('user-agent') userAgent: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponseDto> {
     const issued = await this.auth.register(body, userAgent);
     reply.header('location', '/v1/users/me');
-    return toTokenResponse(issued);
+    return this.respond(issued, request, reply);
   }
 
   /**
@@ -77,10 +109,16 @@ export class AuthController {
   @BodyLimit(2048)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ type: TokenResponseDto, description: 'Logged in' })
+  @ApiOkResponse({ type: TokenResponseDto, description: 'Logged in', headers: { 'Set-Cookie': SET_COOKIE } })
+  @ApiRefreshTransport()
   @ApiProblems(401, 403)
-  async login(@Body() body: LoginDto, @Headers('user-agent') userAgent: string | undefined): Promise<TokenResponseDto> {
-    return toTokenResponse(await this.auth.login(body.email, body.password, userAgent));
+  async login(
+    @Body() body: LoginDto,
+    @Headers('user-agent') userAgent: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponseDto> {
+    return this.respond(await this.auth.login(body.email, body.password, userAgent), request, reply);
   }
 
   /**
@@ -89,7 +127,9 @@ export class AuthController {
    * @remarks
    * The refresh token is single use. Presenting a spent one again answers 401
    * `token-reuse-detected` and revokes that whole session: every token of it stops working.
-   * Rate limited per session (AUTH_RATE_LIMIT_MAX), never per address.
+   * Rate limited per session (AUTH_RATE_LIMIT_MAX), never per address. In cookie mode send no body
+   * (or no `refreshToken`): the __Host-taskwright-refresh cookie carries it, and the new one comes back as
+   * that cookie.
    */
   @Public()
   @AuthRateLimit('refresh')
@@ -97,10 +137,13 @@ export class AuthController {
   @BodyLimit(1024)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ type: TokenResponseDto, description: 'A new access token and refresh token' })
+  @ApiOkResponse({ type: TokenResponseDto, description: 'A new access token and refresh token', headers: { 'Set-Cookie': SET_COOKIE } })
+  @ApiRefreshTransport()
   @ApiProblems(401)
-  async refresh(@Body() body: RefreshDto): Promise<TokenResponseDto> {
-    return toTokenResponse(await this.auth.refresh(body.refreshToken));
+  async refresh(@Body() body: RefreshDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenResponseDto> {
+    // carryRefreshCookie put the cookie's token into the body when the body had none.
+    const fromCookie = body.refreshToken === refreshTokenFromCookie(request);
+    return this.respond(await this.auth.refresh(body.refreshToken), request, reply, fromCookie);
   }
 
   /**
@@ -113,10 +156,14 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth('bearer')
-  @ApiNoContentResponse({ description: 'Logged out' })
+  @ApiNoContentResponse({
+    description: 'Logged out',
+    headers: { 'Set-Cookie': { ...SET_COOKIE, description: 'When the refresh cookie was sent: it is cleared (Max-Age=0)' } },
+  })
   @ApiProblems(401)
-  async logout(@CurrentUser() caller: AuthUser): Promise<void> {
+  async logout(@CurrentUser() caller: AuthUser, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.logout(caller);
+    if (refreshTokenFromCookie(request) !== undefined) clearRefreshCookie(reply);
   }
 
   /**

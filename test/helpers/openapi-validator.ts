@@ -16,6 +16,7 @@ const MEANINGFUL_HEADERS = [
   'x-ratelimit-reset',
   'idempotent-replayed',
   'x-request-id',
+  'set-cookie',
 ];
 type OpenApiDocument = {
   paths: Record<string, Record<string, Operation>>;

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 type CorsOptions = NonNullable<Parameters<NestFastifyApplication['enableCors']>[0]>;
 
 /** What a browser app may send: the credentials, the body type and the conditional and retry headers. */
-const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'];
+const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'Refresh-Token-Transport'];
 
 /** The response headers a browser app reads; the CORS-safelisted ones (Content-Type, ...) need no listing. */
 const EXPOSED_HEADERS = [
@@ -22,7 +22,8 @@ const EXPOSED_HEADERS = [
  * Cross-origin access for the web apps of the allow-list (CORS_ORIGINS), or none: @fastify/cors
  * through Nest's `enableCors`, which answers preflights before the guards run and puts the headers
  * on every response, problem+json errors included, so a web app can read why a call failed.
- * Access tokens travel in the Authorization header, never in cookies: no credentials mode.
+ * Credentials mode is on for cookie mode's refresh cookie (src/auth/refresh-cookie.ts); it is safe
+ * because only the exact origins of the list are answered, never `*`.
  */
 export function corsOptions(config: { corsOrigins: string[]; corsMaxAgeSeconds: number }): CorsOptions | undefined {
   if (config.corsOrigins.length === 0) return undefined;
@@ -31,7 +32,7 @@ export function corsOptions(config: { corsOrigins: string[]; corsMaxAgeSeconds: 
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ALLOWED_HEADERS,
     exposedHeaders: EXPOSED_HEADERS,
-    credentials: false,
+    credentials: true,
     maxAge: config.corsMaxAgeSeconds,
     strictPreflight: true,
   };

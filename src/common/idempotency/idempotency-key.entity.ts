@@ -26,7 +26,8 @@ export class IdempotencyKeyEntity {
   @Column({ name: 'resource_id', type: 'uuid', nullable: true })
   resourceId: string | null;
 
-  @Column({ type: 'jsonb', nullable: true })
+  /** `json`, not `jsonb`: the text is kept as written, so a replay is the first response byte for byte. */
+  @Column({ type: 'json', nullable: true })
   response: unknown;
 
   @Column({ name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' })

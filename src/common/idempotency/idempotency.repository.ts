@@ -25,7 +25,7 @@ export const IDEMPOTENCY_SQL = {
          WHERE idempotency_keys.created_at < now() - make_interval(secs => $5)
        RETURNING 1`,
   find: `SELECT ${STORED_COLUMNS} FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
-  storeResponse: `UPDATE idempotency_keys SET resource_id = $4, response = $5::jsonb WHERE user_id = $1 AND scope = $2 AND key = $3`,
+  storeResponse: `UPDATE idempotency_keys SET resource_id = $4, response = $5::json WHERE user_id = $1 AND scope = $2 AND key = $3`,
 } as const;
 
 /**
