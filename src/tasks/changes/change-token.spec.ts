@@ -17,6 +17,13 @@ describe('ChangeTokenCodec', () => {
     expect(codec.decode(codec.encode(position))).toEqual(position);
   });
 
+  it('accepts every position up to the largest 64-bit signed integer, on both halves', () => {
+    const max = 2n ** 63n - 1n;
+    for (const position of [FEED_START, { xid: max, seq: 0n }, { xid: 0n, seq: max }, { xid: max, seq: max }, { xid: 10n, seq: 20n }]) {
+      expect(codec.decode(codec.encode(position))).toEqual(position);
+    }
+  });
+
   it.each([
     'garbage',
     'x.y',
@@ -27,6 +34,16 @@ describe('ChangeTokenCodec', () => {
     new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '99999999999999999999', s: '1' }),
     new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 2, x: '1', s: '1' }),
     new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: 1, s: 1 }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '1', s: 1 }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '1', s: '1 OR 1=1' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '01', s: '1' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '1', s: '01' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '9223372036854775808', s: '1' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '1', s: '9223372036854775808' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '1', s: '123456789012345678901' }),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode(null),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode('1.1'),
+    new SignedTokenCodec(SECRET, 'tasks-changes').encode({ x: '1', s: '1' }),
   ])('rejects %j with a 400 problem', (token) => {
     expect(() => codec.decode(token)).toThrow(ProblemException);
     try {
@@ -48,6 +65,7 @@ describe('nextPosition', () => {
   it('jumps to the horizon once everything below it was delivered', () => {
     expect(nextPosition(since, 500n, { xid: 120n, seq: 9n }, false)).toEqual({ xid: 500n, seq: 0n });
     expect(nextPosition(since, 500n, undefined, false)).toEqual({ xid: 500n, seq: 0n });
+    expect(nextPosition(since, 500n, undefined, true)).toEqual({ xid: 500n, seq: 0n });
   });
 
   it('never moves backwards', () => {
@@ -58,5 +76,7 @@ describe('nextPosition', () => {
     expect(comparePositions({ xid: 1n, seq: 99n }, { xid: 2n, seq: 1n })).toBe(-1);
     expect(comparePositions({ xid: 2n, seq: 2n }, { xid: 2n, seq: 1n })).toBe(1);
     expect(comparePositions({ xid: 2n, seq: 1n }, { xid: 2n, seq: 1n })).toBe(0);
+    expect(comparePositions({ xid: 3n, seq: 1n }, { xid: 2n, seq: 99n })).toBe(1);
+    expect(comparePositions({ xid: 2n, seq: 1n }, { xid: 2n, seq: 2n })).toBe(-1);
   });
 });
