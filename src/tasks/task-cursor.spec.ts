@@ -111,6 +111,8 @@ describe('TaskCursorCodec', () => {
       ['-priority', { v: 1, s: '-priority', f: fingerprint, k: ['high', 'yesterday'], i: ID }],
       ['-createdAt', { v: 1, s: '-createdAt', f: fingerprint, k: [`${at}x`], i: ID }],
       ['-createdAt', { v: 1, s: '-createdAt', f: fingerprint, k: [`x${at}`], i: ID }],
+      // An extended year, which Date.parse reads: only the exact form a cursor is issued with passes.
+      ['-createdAt', { v: 1, s: '-createdAt', f: fingerprint, k: [`+00${at}`], i: ID }],
       ['-createdAt', { v: 1, s: '-createdAt', f: fingerprint, k: ['2026-13-45T99:99:99.999Z'], i: ID }],
       ['-createdAt', { v: 1, s: '-createdAt', f: fingerprint, k: { length: 1, 0: at }, i: ID }],
       ['-createdAt', { v: 1, s: '-createdAt', f: fingerprint, k: [at], i: `${ID}0` }],
@@ -124,6 +126,17 @@ describe('TaskCursorCodec', () => {
       const problem = problemOf(() => codec.decode(raw.encode(payload), sort as 'priority', filters));
       expect([problem.getStatus(), problem.message]).toEqual([400, MALFORMED]);
     }
+  });
+
+  it('accepts a cursor issued by another instance or an earlier release with the same JWT_SECRET', () => {
+    const issuedElsewhere = new SignedTokenCodec('secret-one-secret-one-secret-one-32', 'tasks-cursor').encode({
+      v: 1,
+      s: '-createdAt',
+      f: filterFingerprint(filters),
+      k: ['2026-11-22T09:30:00.123Z'],
+      i: ID,
+    });
+    expect(codec.decode(issuedElsewhere, '-createdAt', filters)).toEqual({ sort: '-createdAt', at: '2026-11-22T09:30:00.123Z', id: ID });
   });
 
   it('refuses a cursor used with another sort or other filters', () => {

@@ -118,8 +118,9 @@ describe('LoginFailureLimitInterceptor (per account and per address, in memory w
     expect((await body({ email: 42, password: 'wrong' })).statusCode).toBe(401);
     expect((await body('wrong')).statusCode).toBe(401);
     expect((await body(null)).statusCode).toBe(401);
-    expect((await login('ada@example.com', 'wrong')).statusCode).toBe(401);
-    expect((await login('ada@example.com', 'wrong')).statusCode).toBe(429);
+    expect((await app.inject({ method: 'POST', url: '/login', remoteAddress: '203.0.113.7' })).statusCode).toBe(401); // no body at all
+    expect((await login('ada@example.com', 'wrong')).statusCode).toBe(429); // the address's fifth failure; ada's own budget is untouched
+    expect((await login('ada@example.com', 'wrong', '198.51.100.1')).statusCode).toBe(401);
     expect(await counted('rate_limit_rejections_total')).toEqual({ 'login-ip': 1 });
   });
 });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { loadConfig } from '../../config/app-config';
-import type { RedisService } from '../../redis/redis.service';
+import { type RedisService, RedisUnavailableError } from '../../redis/redis.service';
 import { INCREMENT_SCRIPT, REFUND_SCRIPT } from './rate-limit-scripts';
 import { RedisThrottlerStorage, toThrottlerRecord } from './redis-throttler.storage';
 
@@ -164,6 +164,64 @@ describe('RedisThrottlerStorage', () => {
       expect(hits.map((hit) => hit.isBlocked)).toEqual([false, false, true]);
       expect(hits[2]?.timeToBlockExpire).toBeGreaterThan(0);
       storage.onApplicationShutdown();
+    }
+  });
+
+  it('counts in memory without a word of failure when Redis is not configured or not connected', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      // What RedisService does then: refuse every command at once.
+      const redis = { available: false, call: async () => Promise.reject(new RedisUnavailableError('redis is not configured')) };
+      const storage = new RedisThrottlerStorage(redis as unknown as RedisService, config);
+      await storage.increment('k', 60000, 2, 60000);
+      await storage.increment('k', 60000, 2, 60000);
+      await storage.refund('k');
+      expect((await storage.increment('k', 60000, 2, 60000)).isBlocked).toBe(false);
+      expect((await storage.increment('k', 60000, 2, 60000)).isBlocked).toBe(true);
+      expect(warn).not.toHaveBeenCalled();
+      storage.onApplicationShutdown();
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
+  it('sends EVAL only when Redis does not know the script, never after another error', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const calls: string[] = [];
+      const client = {
+        isReady: true,
+        evalSha: async () => {
+          calls.push('evalSha');
+          throw new Error("READONLY You can't write against a read only replica.");
+        },
+        eval: async () => {
+          calls.push('eval');
+          return [1, 1000, 0];
+        },
+      };
+      const storage = storageWith(client);
+      await storage.increment('k', 60000, 1, 60000);
+      await storage.refund('k');
+      expect(calls).toEqual(['evalSha', 'evalSha']);
+      // Both fell back to memory: the refunded hit leaves room for one more.
+      expect((await storage.increment('k', 60000, 1, 60000)).isBlocked).toBe(false);
+      expect(warn).toHaveBeenCalledWith("rate limiting in memory, redis failed: READONLY You can't write against a read only replica.");
+      storage.onApplicationShutdown();
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
+  it('leaves no timer behind once the app shuts down', () => {
+    jest.useFakeTimers();
+    try {
+      const storage = storageWith(undefined);
+      expect(jest.getTimerCount()).toBe(1);
+      storage.onApplicationShutdown();
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
     }
   });
 });

@@ -27,7 +27,7 @@ const ran = (name: string): number => {
 @Controller('items')
 class ItemsController {
   @Get()
-  @UserCached({ bypassWhenQueryHas: ['ownerId'] })
+  @UserCached({ bypassWhenQueryHas: ['ownerId', 'asUser'] })
   list(): unknown {
     return { data: ['a', 'b'], run: ran('list') };
   }
@@ -80,6 +80,18 @@ class ItemsController {
   stable(): unknown {
     ran('stable');
     return { stable: true };
+  }
+
+  @Get('versioned-uncached')
+  versionedUncached(@Res({ passthrough: true }) reply: FastifyReply): unknown {
+    reply.header('etag', '"item.8"');
+    return { run: ran('versioned-uncached') };
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  search(): unknown {
+    return { found: ran('search') };
   }
 
   @Post()
@@ -177,6 +189,9 @@ describe('HttpCachingInterceptor and UserCacheInvalidationInterceptor, over HTTP
     await get('/items?status=done');
     await get('/items?status=done');
     expect(runs.get('list')).toBe(3);
+    await get('/items?asUser=bob');
+    await get('/items?asUser=bob');
+    expect(runs.get('list')).toBe(5); // any one of the parameters named
     await get('/items/all?ownerId=bob');
     expect((await get('/items/all?ownerId=bob')).json()).toEqual({ run: 1 }); // this route names no bypass
   });
@@ -261,6 +276,28 @@ describe('HttpCachingInterceptor and UserCacheInvalidationInterceptor, over HTTP
     expect(post.statusCode).toBe(201);
     expect(post.headers.etag).toBeUndefined();
     expect(post.headers['cache-control']).toBeUndefined();
+    // A POST answered 200 (like a login or a refresh) neither: no ETag, and never a 304.
+    const search = () => app.inject({ method: 'POST', url: '/items/search', headers: { 'x-test-user': 'alice', 'if-none-match': etagOfJson('{"found":1}') } });
+    const found = await search();
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toEqual({ found: 1 });
+    expect(found.headers.etag).toBeUndefined();
+    expect(found.headers['cache-control']).toBeUndefined();
+    expect((await search()).json()).toEqual({ found: 2 });
+  });
+
+  it('sends the body of an uncached route that set its own ETag, under that ETag', async () => {
+    await start();
+    const first = await get('/items/versioned-uncached');
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ run: 1 });
+    expect(first.headers['content-type']).toBe(JSON_TYPE);
+    expect(first.headers.etag).toBe('"item.8"');
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    const notModified = await get('/items/versioned-uncached', { 'x-test-user': 'alice', 'if-none-match': '"item.8"' });
+    expect(notModified.statusCode).toBe(304);
+    expect(notModified.body).toBe('');
+    expect(runs.get('versioned-uncached')).toBe(2);
   });
 
   it('caches nothing with CACHE_TTL_MS=0, yet still tags responses', async () => {

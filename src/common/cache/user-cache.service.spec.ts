@@ -60,6 +60,10 @@ function flakyStore() {
     evict(test: (value: unknown) => boolean): void {
       for (const [key, raw] of data) if (test(unwrap(raw).value)) data.delete(key);
     },
+    /** Drops every key whose name passes `test`. */
+    evictKeys(test: (key: string) => boolean): void {
+      for (const key of data.keys()) if (test(key)) data.delete(key);
+    },
     /** Replaces every stored value by what `change` makes of it, keeping its expiry. */
     transform(change: (value: unknown) => unknown): void {
       for (const [key, raw] of data) {
@@ -141,6 +145,31 @@ describe('UserCacheService', () => {
     await svc.invalidate('alice');
     expect((await svc.lookup('alice', 'k')).hit).toBe(false);
     expect(await svc.lookup('bob', 'k')).toMatchObject({ hit: true, json: 'bob' });
+  });
+
+  it('caches the writer’s reads again after the write: the next read is stored, the one after is a hit', async () => {
+    const { svc } = service(cache);
+    await readThrough(svc, 'alice', 'k', 'before the write');
+    await svc.invalidate('alice');
+    expect(await readThrough(svc, 'alice', 'k', 'after the write')).toBe(false);
+    expect(await svc.lookup('alice', 'k')).toMatchObject({ hit: true, json: 'after the write' });
+  });
+
+  it.each([
+    ['the global generation, then a flush after a reconnect', 'cache:g', 'flush'],
+    ['the user’s generation, then a write', 'cache:u:alice', 'write'],
+  ] as const)('never lets the loss of %s bring back an entry stored in between', async (_what, generationKey, staleBy) => {
+    const redis = fakeRedis();
+    const { svc } = service(cache, {}, redis);
+    const lose = () => store.evictKeys((key) => key.endsWith(generationKey));
+    await readThrough(svc, 'alice', 'k', 'first');
+    lose();
+    expect(await readThrough(svc, 'alice', 'k', 'stored while the generation was missing')).toBe(false);
+    if (staleBy === 'flush') redis.resume();
+    else await svc.invalidate('alice');
+    expect((await svc.lookup('alice', 'k')).hit).toBe(false);
+    lose();
+    expect((await svc.lookup('alice', 'k')).hit).toBe(false);
   });
 
   it('never lets a read that began before a write fill the cache with data from before it', async () => {
@@ -272,12 +301,49 @@ describe('UserCacheService', () => {
     const metrics = new MetricsService();
     const svc = new UserCacheService(cache, loadConfig({ NODE_ENV: 'test' }), fakeRedis().redis, metrics);
     await readThrough(svc, 'alice', 'k', 'x');
+    await readThrough(svc, 'alice', 'k2', 'y');
     await svc.lookup('alice', 'k');
     await svc.lookup('alice', 'k');
+    await svc.lookup('alice', 'k2');
     store.setDown(true);
     await svc.lookup('alice', 'k');
     const counted = (await metrics.registry.getSingleMetric('cache_operations_total')?.get())?.values ?? [];
-    expect(Object.fromEntries(counted.map((sample) => [sample.labels.result, sample.value]))).toEqual({ hit: 2, miss: 1, error: 1 });
+    expect(Object.fromEntries(counted.map((sample) => [sample.labels.result, sample.value]))).toEqual({ hit: 3, miss: 2, error: 1 });
+  });
+
+  it('names the operation that failed in its log line, counts it as an error and serves nothing it may have missed', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { svc, outcomes } = service(cache);
+    await readThrough(svc, 'alice', 'k', 'x');
+    // write: the entry of a miss cannot be stored
+    const miss = await svc.lookup('alice', 'k2');
+    store.setDown(true, ['set']);
+    miss.store('y', '"y"');
+    await settle();
+    // flush: the failed write asked for one, which cannot be written either
+    expect((await svc.lookup('alice', 'k')).hit).toBe(false);
+    // generation: with no flush pending, a lost generation cannot be written again
+    store.setDown(false, ['set']);
+    expect(await readThrough(svc, 'alice', 'k', 'after the flush')).toBe(false);
+    store.evict((value) => typeof value === 'string');
+    store.setDown(true, ['set']);
+    expect((await svc.lookup('alice', 'k')).hit).toBe(false);
+    // invalidate
+    await svc.invalidate('alice');
+    expect(warn.mock.calls.map(([message]) => message)).toEqual(
+      ['write', 'flush', 'generation', 'invalidate'].map((operation) => `cache ${operation} failed, serving from PostgreSQL: store down`),
+    );
+    expect(outcomes).toEqual(['miss', 'miss', 'error', 'error', 'miss', 'error', 'error']);
+  });
+
+  it('takes a read the store cannot answer as lost generations: it replaces them, so nothing cached before is served', async () => {
+    const { svc } = service(cache);
+    await readThrough(svc, 'alice', 'k', 'before the failed read');
+    store.setDown(true, ['get']);
+    expect((await svc.lookup('alice', 'k')).hit).toBe(false);
+    store.setDown(false, ['get']);
+    expect(await readThrough(svc, 'alice', 'k', 'after the failed read')).toBe(false);
+    expect(await svc.lookup('alice', 'k')).toMatchObject({ hit: true, json: 'after the failed read' });
   });
 
   it('logs a store failure, naming the operation, except while the Redis circuit is open', async () => {

@@ -49,9 +49,18 @@ describe('ChangeTokenCodec', () => {
     try {
       codec.decode(token);
     } catch (error) {
+      const detail = 'The since token is malformed or has been altered; start again with an empty since';
       expect((error as ProblemException).getStatus()).toBe(400);
       expect((error as ProblemException).problemType).toBe('invalid-change-token');
+      expect((error as ProblemException).message).toBe(detail);
+      expect((error as ProblemException).errors).toEqual([{ field: 'since', message: detail }]);
     }
+  });
+
+  it('accepts a token issued by another instance or an earlier release with the same JWT_SECRET', () => {
+    const issuedElsewhere = new SignedTokenCodec(SECRET, 'tasks-changes').encode({ v: 1, x: '5', s: '6' });
+    expect(codec.decode(issuedElsewhere)).toEqual({ xid: 5n, seq: 6n });
+    expect(new ChangeTokenCodec(SECRET).decode(codec.encode({ xid: 7n, seq: 8n }))).toEqual({ xid: 7n, seq: 8n });
   });
 });
 
