@@ -2,7 +2,24 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/results/', 'test-artifacts/', '*.js', '*.mjs', '*.cjs', 'test/setup/*.js'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      '.data/',
+      'bench/results/',
+      'test-artifacts/',
+      'reports/',
+      '.stryker-tmp/',
+      '*.js',
+      '*.mjs',
+      '*.cjs',
+      'test/setup/*.js',
+      'test/mutation/*.js',
+      'test/mutation/*.mjs',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -25,6 +25,7 @@ export interface AccessTokenClaims {
 export function toAccessTokenClaims(payload: unknown): AccessTokenClaims | undefined {
   if (typeof payload !== 'object' || payload === null) return undefined;
   const { sub, role, sid, exp } = payload as Record<string, unknown>;
+  // Stryker disable next-line ConditionalExpression: Number.isFinite is false for every non-number, so the typeof test alone changes nothing
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined;
   if (!isUuid(sub) || !isUuid(sid)) return undefined;
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return undefined;

@@ -34,8 +34,19 @@ describe('refresh tokens', () => {
     expect(parsed?.hash.equals(issued.hash)).toBe(true);
   });
 
+  it('accept an upper-case session id and read it in lower case, as sessions are stored', () => {
+    const sessionId = uuidv7();
+    const issued = issueRefreshToken(sessionId);
+    expect(parseRefreshToken(issued.token.replace(sessionId, sessionId.toUpperCase()))?.sessionId).toBe(sessionId);
+  });
+
   it.each([
     ['no separator', 'abc'],
+    ['a session id with a prefix', `0${uuidv7()}.${'a'.repeat(43)}`],
+    ['a session id with a suffix', `${uuidv7()}0.${'a'.repeat(43)}`],
+    ['a secret with a character before it', `${uuidv7()}.!${'a'.repeat(43)}`],
+    ['a secret with a character after it', `${uuidv7()}.${'a'.repeat(43)}!`],
+    ['a second separator', `${uuidv7()}.${'a'.repeat(21)}.${'a'.repeat(21)}`],
     ['a non-uuid session id', `not-a-uuid.${'a'.repeat(43)}`],
     ['a short secret', `${uuidv7()}.${'a'.repeat(42)}`],
     ['a long secret', `${uuidv7()}.${'a'.repeat(44)}`],

@@ -13,10 +13,33 @@ describe('task ETags and If-Match', () => {
     expect(expectedVersionFromIfMatch('*', ID)).toBeUndefined();
     expect(expectedVersionFromIfMatch(taskEtag(ID, 7), ID)).toBe(7);
     expect(expectedVersionFromIfMatch(`"other", ${taskEtag(ID, 2)}`, ID)).toBe(2);
+    expect(expectedVersionFromIfMatch(`${taskEtag(ID, 4)}, ${taskEtag(ID, 5)}`, ID)).toBe(4);
+    expect(expectedVersionFromIfMatch(`"other", *`, ID)).toBeUndefined();
+  });
+
+  it('reads every version a task can have, up to the largest PostgreSQL integer', () => {
+    for (const version of [1, 9, 10, 99, 100, 12_345, 1_000_000_000, 2_147_483_647]) {
+      expect(expectedVersionFromIfMatch(taskEtag(ID, version), ID)).toBe(version);
+    }
   });
 
   it('turns anything that cannot match into a version no task has', () => {
-    for (const header of [`W/${taskEtag(ID, 7)}`, taskEtag('0193a1f0-0000-7def-8123-456789abcdef', 7), 'garbage', `"${ID}.0"`, `"${ID}.x"`, '""']) {
+    for (const header of [
+      `W/${taskEtag(ID, 7)}`,
+      taskEtag('0193a1f0-0000-7def-8123-456789abcdef', 7),
+      'garbage',
+      `"${ID}.0"`,
+      `"${ID}.x"`,
+      '""',
+      `"${ID}.2147483648"`,
+      `"${ID}.99999999999"`,
+      `"${ID}.07"`,
+      `"${ID}.1e3"`,
+      `"${ID}.7x"`,
+      `"${ID}.-7"`,
+      `"${ID}.77`,
+      `"x${ID}.7"`,
+    ]) {
       expect(expectedVersionFromIfMatch(header, ID)).toBe(UNMATCHABLE_VERSION);
     }
   });

@@ -63,7 +63,8 @@ export class FixedWindowCounters {
    */
   refund(key: string): void {
     const entry = this.entries.get(key);
-    if (entry === undefined || entry.blocked || entry.until <= this.now() || entry.hits === 0) return;
+    // An expired window needs no check here: the next hit discards it whatever its count.
+    if (entry === undefined || entry.blocked || entry.hits === 0) return;
     entry.hits -= 1;
   }
 

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { AuthUser } from '../../common/auth/auth-user';
-import { accountTracker, clientTracker, ipTracker, rateLimitKey, type TrackedRequest } from './rate-limit-keys';
+import { accountTracker, clientTracker, ipTracker, rateLimitKey, refreshSessionOf, type TrackedRequest } from './rate-limit-keys';
 
 const userId = uuidv7();
 const user: AuthUser = { id: userId, role: 'user', sessionId: uuidv7() };
@@ -34,7 +34,9 @@ describe('rate-limit trackers', () => {
     const sessionId = uuidv7();
     expect(accountTracker(request({ body: { refreshToken: `${sessionId}.${'a'.repeat(43)}` } }))).toBe(`session:${sessionId}`);
     expect(accountTracker(request({ body: { currentPassword: 'x' }, user }))).toBe(`user:${userId}`);
-    for (const body of [undefined, 'a string', { email: 42 }, { email: '  ' }, { refreshToken: 'garbage' }, null]) {
+    expect(refreshSessionOf(request({ body: { refreshToken: `${sessionId}.${'a'.repeat(43)}` } }))).toBe(sessionId);
+    for (const body of [undefined, 'a string', { email: 42 }, { email: '  ' }, { refreshToken: 'garbage' }, { refreshToken: 42 }, null]) {
+      expect(refreshSessionOf(request({ body }))).toBeUndefined();
       expect(accountTracker(request({ body }))).toBe('ip:203.0.113.7');
     }
   });
@@ -57,5 +59,7 @@ describe('rateLimitKey', () => {
     ]);
     expect(keys.size).toBe(4);
     expect(rateLimitKey('default', 'user:x')).toBe(rateLimitKey('default', 'user:x'));
+    expect(rateLimitKey('default', 'user:x')).toMatch(/^default:[A-Za-z0-9_-]{43}$/);
+    expect(rateLimitKey('auth-ip', 'user:x', 'AuthController.login')).toMatch(/^auth-ip:AuthController\.login:[A-Za-z0-9_-]{43}$/);
   });
 });

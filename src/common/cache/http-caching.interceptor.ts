@@ -26,6 +26,7 @@ export interface UserCachedOptions {
   bypassWhenQueryHas?: string[];
 }
 
+// Stryker disable next-line StringLiteral: any key works that the decorator and the interceptor share
 const USER_CACHED_OPTIONS = 'taskwright:userCachedOptions';
 /** Marks a GET handler whose 200 responses are cached per user (see `@UserCached()`). */
 export const UserCachedOptionsMetadata = (options: UserCachedOptions) => SetMetadata(USER_CACHED_OPTIONS, options);
@@ -85,6 +86,7 @@ export class HttpCachingInterceptor implements NestInterceptor {
 
   /** The caller's cache entry for this request, when the route is cached and the cache is on. */
   private async lookup(context: ExecutionContext, request: FastifyRequest, user: AuthUser): Promise<CacheLookup | undefined> {
+    // Stryker disable next-line ConditionalExpression: with the cache off, UserCacheService.lookup answers a miss that stores nothing; this only saves the call
     if (!this.cache.enabled) return undefined;
     const options = this.reflector.get<UserCachedOptions | undefined>(USER_CACHED_OPTIONS, context.getHandler());
     if (options === undefined) return undefined;

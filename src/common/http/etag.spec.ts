@@ -14,5 +14,13 @@ describe('etag helpers', () => {
     expect(ifNoneMatchMatches('*', '"x"')).toBe(true);
     expect(ifNoneMatchMatches('"y"', '"x"')).toBe(false);
     expect(ifNoneMatchMatches(undefined, '"x"')).toBe(false);
+    expect(ifNoneMatchMatches('', '"x"')).toBe(false);
+  });
+
+  it('takes W/ as a weakness marker only at the start of a tag', () => {
+    expect(ifNoneMatchMatches('W/"x"', 'W/"x"')).toBe(true);
+    expect(ifNoneMatchMatches('"x"', 'W/"x"')).toBe(true);
+    expect(ifNoneMatchMatches('"ax"', '"aW/x"')).toBe(false);
+    expect(ifNoneMatchMatches('"aW/x"', '"ax"')).toBe(false);
   });
 });

@@ -22,4 +22,13 @@ describe('request hashing for Idempotency-Key', () => {
     expect(new Set(variants.map(hashRequest)).size).toBe(variants.length);
     expect(hashRequest(base)).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it('writes plain JSON with sorted keys, and null for what JSON cannot hold', () => {
+    expect(canonicalJson({ b: [1, 'x', null, { d: true, c: undefined }], a: { z: 1, y: 2 } })).toBe('{"a":{"y":2,"z":1},"b":[1,"x",null,{"d":true}]}');
+    expect(canonicalJson({ B: 1, a: 2, A: 3, b: 4 })).toBe('{"A":3,"B":1,"a":2,"b":4}');
+    expect(canonicalJson([])).toBe('[]');
+    expect(canonicalJson({})).toBe('{}');
+    expect(canonicalJson(undefined)).toBe('null');
+    expect(canonicalJson('a"b')).toBe('"a\\"b"');
+  });
 });

@@ -22,7 +22,9 @@ const DECIMAL = /^(0|[1-9]\d{0,19})$/;
 const MAX_INT64 = 2n ** 63n - 1n;
 
 export function comparePositions(a: ChangePosition, b: ChangePosition): number {
+  // Stryker disable next-line EqualityOperator: `<=` is the same test here, where the two differ
   if (a.xid !== b.xid) return a.xid < b.xid ? -1 : 1;
+  // Stryker disable next-line EqualityOperator: `<=` is the same test here, where the two differ
   if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
   return 0;
 }
@@ -35,6 +37,7 @@ export function comparePositions(a: ChangePosition, b: ChangePosition): number {
  */
 export function nextPosition(since: ChangePosition, horizonXid: bigint, last: ChangePosition | undefined, pageWasFull: boolean): ChangePosition {
   const candidate = pageWasFull && last !== undefined ? last : { xid: horizonXid, seq: 0n };
+  // Stryker disable next-line EqualityOperator: when the two are equal, returning either is the same position
   return comparePositions(candidate, since) > 0 ? candidate : since;
 }
 
