@@ -176,6 +176,17 @@ describe('users (e2e)', () => {
       } while (cursor !== null && pages < 10);
       expect(pages).toBe(3);
       expect(seen).toEqual([...created].reverse());
+      // The cursor is signed for its filters, as for tasks: another filter or a forged one is 400.
+      const first = await t.api.get(`/v1/users?limit=2&email=${label}`, { token: admin.accessToken });
+      const next = encodeURIComponent(first.body.nextCursor);
+      for (const query of [`?limit=2&cursor=${next}`, `?limit=2&email=${label}&role=admin&cursor=${next}`, `?limit=2&email=${label}&cursor=x${next}`]) {
+        const refused = await t.api.get(`/v1/users${query}`, { token: admin.accessToken });
+        expect({ query, status: refused.status, type: refused.body.type }).toEqual({
+          query,
+          status: 400,
+          type: 'https://taskwright.dev/problems/invalid-cursor',
+        });
+      }
     });
 
     it('filter by case-insensitive email prefix and by role', async () => {
@@ -206,6 +217,7 @@ describe('users (e2e)', () => {
       expect(new Set(fieldsOf(several.body))).toEqual(new Set(['limit', 'role', 'unknown']));
       const cursor = await t.api.get('/v1/users?cursor=not-a-cursor', { token });
       expect(cursor.status).toBe(400);
+      expect(cursor.body.type).toBe('https://taskwright.dev/problems/invalid-cursor'); // as for tasks
       expect(fieldsOf(cursor.body)).toEqual(['cursor']);
     });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ProblemException } from '../common/problem/problem.exception';
+import { invalidCursor } from '../common/cursor/invalid-cursor';
 import { isUuid } from '../common/uuid';
 import { SignedTokenCodec } from '../common/cursor/signed-token';
 import { TASK_PRIORITIES, TASK_SORTS, type TaskFilters, type TaskPriority, type TaskSort } from './task.types';
@@ -45,10 +45,6 @@ export function filterFingerprint(filters: TaskFilters): string {
   ]);
   // Stryker disable next-line MethodExpression: the whole hash tells filters apart as well; the slice only keeps cursors short
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
-}
-
-function invalidCursor(detail: string): ProblemException {
-  return new ProblemException(400, 'invalid-cursor', detail, [{ field: 'cursor', message: detail }]);
 }
 
 /** Encodes and checks the opaque `cursor` of GET /v1/tasks (HMAC-signed, see SignedTokenCodec). */

@@ -3,9 +3,10 @@ import type { AuthUser, Role } from '../common/auth/auth-user';
 import { PasswordHasher } from './password/password-hasher.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { v7 as uuidv7 } from 'uuid';
-import { ProblemException, ValidationProblem } from '../common/problem/problem.exception';
+import { ProblemException } from '../common/problem/problem.exception';
 import { canonicalEmail } from './canonical-email';
-import { decodeUserCursor, encodeUserCursor } from './user-cursor';
+import { UserCursorCodec } from './user-cursor';
+import { AppConfig } from '../config/app-config';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
 
@@ -52,11 +53,16 @@ export function userNotFound(): ProblemException {
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
 
+  private readonly cursors: UserCursorCodec;
+
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.cursors = new UserCursorCodec(config.jwtSecret);
+  }
 
   /** A new account with the `user` role; 409 when the email is taken in any spelling of the same canonical form. */
   async register(account: NewAccount): Promise<User> {
@@ -127,20 +133,12 @@ export class UsersService {
 
   /** Newest first, keyset-paginated on the (time-ordered) id. */
   async list(filter: UserListFilter): Promise<UserPage> {
-    let beforeId: string | undefined;
-    if (filter.cursor !== undefined) {
-      beforeId = decodeUserCursor(filter.cursor);
-      if (beforeId === undefined) throw new ValidationProblem([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
-    }
-    const rows = await this.users.page({
-      fetch: filter.limit + 1,
-      beforeId,
-      emailCanonicalPrefix: filter.emailPrefix === undefined ? undefined : canonicalEmail(filter.emailPrefix),
-      role: filter.role,
-    });
+    const filters = { emailCanonicalPrefix: filter.emailPrefix === undefined ? undefined : canonicalEmail(filter.emailPrefix), role: filter.role };
+    const beforeId = filter.cursor === undefined ? undefined : this.cursors.decode(filter.cursor, filters);
+    const rows = await this.users.page({ fetch: filter.limit + 1, beforeId, ...filters });
     const users = rows.slice(0, filter.limit);
     const last = users[users.length - 1];
-    return { users, nextCursor: rows.length > filter.limit && last ? encodeUserCursor(last.id) : null };
+    return { users, nextCursor: rows.length > filter.limit && last ? this.cursors.encode(last.id, filters) : null };
   }
 
   /**
