@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { haveChromium, launchChromium, NO_CHROMIUM } from './helpers/chromium';
 import { type RegisteredUser, registerUser } from './helpers/auth';
 import { freePort } from './helpers/server-process';
 import { useTestApp } from './helpers/test-app';
@@ -88,9 +88,6 @@ describe('CORS: browser apps on other origins (e2e)', () => {
   });
 });
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-
 describe('CORS in a real browser: a page on a second origin calls the API (e2e)', () => {
   // Two static pages on their own ports of 127.0.0.1 (other origins than the API's): one allowed.
   const pages: Server[] = [];
@@ -111,24 +108,13 @@ describe('CORS in a real browser: a page on a second origin calls the API (e2e)'
     await Promise.all(pages.map((server) => new Promise((done) => server.close(done).closeAllConnections())));
   });
 
-  itIf(haveChromium, `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`)(
+  itIf(haveChromium, NO_CHROMIUM)(
     'the allowed page reads a list, its headers, a conditional update and uses cookie mode; the other page is blocked',
     async () => {
       const user = await registerUser(t.api);
       const created = await t.api.post<{ id: string }>('/v1/tasks', { title: 'Shared with the browser' }, { token: user.accessToken });
       // Closed inside the test: its keep-alive connections would hold up the app's close.
-      const browser: Browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          '--disable-sync',
-        ],
-      });
+      const browser: Browser = await launchChromium();
       try {
         await runInBrowser(browser, user, created.body.id);
       } finally {

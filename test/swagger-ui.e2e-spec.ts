@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { haveChromium, launchChromium, NO_CHROMIUM } from './helpers/chromium';
 import { registerUser } from './helpers/auth';
 import { useTestApp } from './helpers/test-app';
 import { itIf } from './helpers/skip';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
-const haveChromium = existsSync(CHROMIUM);
-const itWithChromium = itIf(haveChromium, `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+const itWithChromium = itIf(haveChromium, NO_CHROMIUM);
 
 describe('Swagger UI in a real browser (e2e)', () => {
   const t = useTestApp();
@@ -19,19 +18,7 @@ describe('Swagger UI in a real browser (e2e)', () => {
 
   itWithChromium('authorises with a bearer token and executes GET /v1/tasks live', async () => {
     const { accessToken } = await registerUser(t.api);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     await page.goto(`${t.baseUrl}/docs`);
     await page.locator('.swagger-ui .info .title').filter({ hasText: 'Taskwright API' }).waitFor();

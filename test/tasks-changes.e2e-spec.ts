@@ -1,16 +1,12 @@
 import { Client } from 'pg';
 import { loginUser, registerUser, type RegisteredUser } from './helpers/auth';
 import { useTestApp, type TestApp } from './helpers/test-app';
+import type { components } from '../clients/typescript/schema';
 
 /** GET /v1/tasks/changes: the offline-sync feed never skips a change, even out-of-order commits. */
 
-interface TaskJson {
-  id: string;
-  title: string;
-  version: number;
-  ownerId: string;
-  updatedAt: string;
-}
+/** A task as the API returns it: the type generated from the OpenAPI document. */
+type TaskJson = components['schemas']['TaskDto'];
 interface Tombstone {
   id: string;
   deleted: true;

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { registerUser, type RegisteredUser } from './helpers/auth';
 import { useTestApp } from './helpers/test-app';
+import type { components } from '../clients/typescript/schema';
 
 /** Optimistic concurrency and idempotent creation under truly concurrent requests. */
 
-interface TaskJson {
-  id: string;
-  title: string;
-  version: number;
-}
+/** A task as the API returns it: the type generated from the OpenAPI document. */
+type TaskJson = components['schemas']['TaskDto'];
 
 const PARALLEL = 10;
 

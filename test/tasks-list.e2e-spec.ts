@@ -1,20 +1,11 @@
 import { registerUser, type RegisteredUser } from './helpers/auth';
 import { useTestApp } from './helpers/test-app';
+import type { components } from '../clients/typescript/schema';
 
 /** GET /v1/tasks: filters, every sort, keyset pagination, cursor integrity. */
 
-interface TaskJson {
-  id: string;
-  title: string;
-  description: string | null;
-  status: string;
-  priority: 'low' | 'medium' | 'high';
-  dueAt: string | null;
-  tags: string[];
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A task as the API returns it: the type generated from the OpenAPI document. */
+type TaskJson = components['schemas']['TaskDto'];
 interface PageJson {
   data: TaskJson[];
   nextCursor: string | null;

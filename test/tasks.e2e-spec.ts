@@ -1,23 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createAdmin, registerUser, type RegisteredUser } from './helpers/auth';
 import { useTestApp, type ApiResponse } from './helpers/test-app';
+import type { components } from '../clients/typescript/schema';
 
 /** Tasks: CRUD, validation, conditional requests, idempotent creation, ownership and caching. */
 
-interface TaskJson {
-  id: string;
-  title: string;
-  description: string | null;
-  status: 'todo' | 'in_progress' | 'done';
-  priority: 'low' | 'medium' | 'high';
-  dueAt: string | null;
-  tags: string[];
-  ownerId: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-}
+/** A task as the API returns it: the type generated from the OpenAPI document. */
+type TaskJson = components['schemas']['TaskDto'];
 
 const PROBLEM = /^application\/problem\+json/;
 
