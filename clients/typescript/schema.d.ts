@@ -1299,7 +1299,8 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody: {
+    /** @description Required in body mode; in cookie mode send none (the cookie carries the token) */
+    requestBody?: {
       content: {
         'application/json': components['schemas']['RefreshDto'];
       };

@@ -1,5 +1,5 @@
-import { applyDecorators, Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { clearRefreshCookie, REFRESH_COOKIE, refreshTokenFromCookie, setRefreshCookie, TRANSPORT_HEADER, wantsRefreshCookie } from './refresh-cookie';
@@ -36,14 +36,12 @@ const SET_COOKIE = {
 
 /** The opt-in request header of cookie mode, on the routes that issue refresh tokens. */
 const ApiRefreshTransport = (): MethodDecorator =>
-  applyDecorators(
-    ApiHeader({
-      name: TRANSPORT_HEADER,
-      required: false,
-      enum: ['body', 'cookie'],
-      description: `\`cookie\` (browser apps): the refresh token is set as the HttpOnly cookie ${REFRESH_COOKIE} and left out of the body. Default \`body\`.`,
-    }),
-  );
+  ApiHeader({
+    name: TRANSPORT_HEADER,
+    required: false,
+    enum: ['body', 'cookie'],
+    description: `\`cookie\` (browser apps): the refresh token is set as the HttpOnly cookie ${REFRESH_COOKIE} and left out of the body. Default \`body\`.`,
+  });
 
 @ApiTags('auth')
 @ApiDatabaseProblems()
@@ -139,6 +137,7 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @ApiOkResponse({ type: TokenResponseDto, description: 'A new access token and refresh token', headers: { 'Set-Cookie': SET_COOKIE } })
   @ApiRefreshTransport()
+  @ApiBody({ type: RefreshDto, required: false, description: 'Required in body mode; in cookie mode send none (the cookie carries the token)' })
   @ApiProblems(401)
   async refresh(@Body() body: RefreshDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenResponseDto> {
     // carryRefreshCookie put the cookie's token into the body when the body had none.
