@@ -35,7 +35,7 @@ export class HealthController {
   ) {}
 
   /** One ping at a time: probes arriving during an outage share it instead of queueing on the pool. */
-  private databasePing?: Promise<unknown>;
+  private databasePing?: { startedAt: number; done: Promise<unknown> };
 
   /**
    * Liveness: the process answers
@@ -105,9 +105,18 @@ export class HealthController {
   }
 
   private pingDatabase(): Promise<unknown> {
-    this.databasePing ??= this.dataSource.query('SELECT 1').finally(() => {
-      this.databasePing = undefined;
-    });
-    return this.databasePing;
+    const now = Date.now();
+    // A ping that already outlived a probe's deadline is not joined: it may be stuck on a
+    // connection that died in a partition, and would report "down" after the database is back.
+    if (this.databasePing === undefined || now - this.databasePing.startedAt >= READINESS_CHECK_DEADLINE_MS) {
+      const ping: { startedAt: number; done: Promise<unknown> } = {
+        startedAt: now,
+        done: this.dataSource.query('SELECT 1').finally(() => {
+          if (this.databasePing === ping) this.databasePing = undefined;
+        }),
+      };
+      this.databasePing = ping;
+    }
+    return this.databasePing.done;
   }
 }
