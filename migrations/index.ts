@@ -3,6 +3,7 @@ import { Tasks1763790000000 } from './1763790000000-tasks';
 import { CanonicalEmails1764900000000 } from './1764900000000-canonical-emails';
 import { SpentRefreshSecrets1764910000000 } from './1764910000000-spent-refresh-secrets';
 import { IdempotentResponseJson1764920000000 } from './1764920000000-idempotent-response-json';
+import { TaskShares1764930000000 } from './1764930000000-task-shares';
 
 /**
  * Every migration, in order. A generated migration is added here by hand after review, so the
@@ -14,4 +15,5 @@ export const migrations: Function[] = [
   CanonicalEmails1764900000000,
   SpentRefreshSecrets1764910000000,
   IdempotentResponseJson1764920000000,
+  TaskShares1764930000000,
 ];

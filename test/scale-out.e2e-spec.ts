@@ -86,6 +86,34 @@ describeWithRedis('two instances on one PostgreSQL and one Redis (e2e)', () => {
     expect((await apiA.get('/v1/users/me', { token: other.body.accessToken })).status).toBe(401);
   });
 
+  it("invalidates a grantee's cached reads on the other instance: the owner's and the editor's changes, the grant and the revocation", async () => {
+    const owner = await registerUser(apiA);
+    const grantee = await registerUser(apiB);
+    const task = (await apiA.post('/v1/tasks', { title: 'shared v1' }, { token: owner.accessToken })).body as { id: string };
+    // The grantee's empty list is cached on both instances before the grant.
+    for (const api of [apiA, apiB]) expect((await api.get('/v1/tasks', { token: grantee.accessToken })).body.data).toEqual([]);
+    expect((await apiA.put(`/v1/tasks/${task.id}/shares`, { email: grantee.email, role: 'editor' }, { token: owner.accessToken })).status).toBe(201);
+    for (const api of [apiA, apiB]) {
+      const list = await api.get('/v1/tasks', { token: grantee.accessToken });
+      expect(list.body.data.map((listed: { id: string; access: string }) => [listed.id, listed.access])).toEqual([[task.id, 'editor']]);
+      expect((await api.get(`/v1/tasks/${task.id}`, { token: grantee.accessToken })).body.title).toBe('shared v1');
+      expect((await api.get(`/v1/tasks/${task.id}`, { token: owner.accessToken })).body.title).toBe('shared v1');
+    }
+    // Writes by either side through one instance are read fresh by the other side through the other.
+    for (let version = 2; version <= 5; version++) {
+      const [writer, reader, writerApi, readerApi] = version % 2 === 0 ? [owner, grantee, apiA, apiB] : [grantee, owner, apiB, apiA];
+      expect((await writerApi.patch(`/v1/tasks/${task.id}`, { title: `shared v${version}` }, { token: writer.accessToken })).status).toBe(200);
+      expect((await readerApi.get(`/v1/tasks/${task.id}`, { token: reader.accessToken })).body.title).toBe(`shared v${version}`);
+      expect((await readerApi.get('/v1/tasks', { token: reader.accessToken })).body.data[0].title).toBe(`shared v${version}`);
+    }
+    // Revoked through one instance: gone at once from the grantee's cached reads on both.
+    expect((await apiB.delete(`/v1/tasks/${task.id}/shares/${grantee.user.id}`, { token: owner.accessToken })).status).toBe(204);
+    for (const api of [apiA, apiB]) {
+      expect((await api.get(`/v1/tasks/${task.id}`, { token: grantee.accessToken })).status).toBe(404);
+      expect((await api.get('/v1/tasks', { token: grantee.accessToken })).body.data).toEqual([]);
+    }
+  });
+
   it('returns the same task when an idempotent create is retried against the other instance', async () => {
     const user = await registerUser(apiA);
     const key = randomUUID();

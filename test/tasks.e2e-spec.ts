@@ -58,6 +58,7 @@ describe('tasks (e2e)', () => {
         createdAt: expect.any(String),
         updatedAt: task.createdAt,
         completedAt: null,
+        access: 'owner',
       });
       expect(response.headers.get('location')).toBe(`/v1/tasks/${task.id}`);
       const etag = response.headers.get('etag');

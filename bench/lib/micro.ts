@@ -60,6 +60,7 @@ function page(): { data: TaskDto[]; nextCursor: string } {
     createdAt: '2026-11-01T10:00:00.000Z',
     updatedAt: '2026-11-02T10:00:00.000Z',
     completedAt: null,
+    access: 'owner',
   }));
   return { data, nextCursor: 'eyJ2IjoxfQ.abc' };
 }

@@ -291,7 +291,7 @@ export interface paths {
     };
     /**
      * List tasks, one page at a time
-     * @description Keyset pagination: pass `nextCursor` as `cursor` with the same sort and filters until it is null. A cursor from another sort or other filters, or an altered one, is 400.
+     * @description Everything you can see: your own tasks and those shared with you (`scope` narrows it), each with your `access`. Filters, sorts and search apply to both alike. Keyset pagination: pass `nextCursor` as `cursor` with the same sort, scope and filters until it is null. A cursor from another sort, scope or other filters, or an altered one, is 400.
      */
     get: operations['Tasks_list'];
     put?: never;
@@ -315,7 +315,7 @@ export interface paths {
     };
     /**
      * What changed since a position (offline sync)
-     * @description Tasks created or changed since `since` (their latest state) and tombstones of deleted ones, oldest change first. Keep calling with `next` while `changes` is not empty; then store `next` and poll with it later. No change is ever skipped, even when concurrent writes commit out of order.
+     * @description Tasks created or changed since `since` (their latest state) and tombstones of deleted ones, oldest change first. Tasks shared with you are in it too (a new grant or a change of role delivers the task again, with your new `access`), and a tombstone when your access ends (revoked, left, the task or its owner deleted). Keep calling with `next` while `changes` is not empty; then store `next` and poll with it later. No change is ever skipped, even when concurrent writes commit out of order.
      */
     get: operations['Tasks_changes'];
     put?: never;
@@ -335,23 +335,71 @@ export interface paths {
     };
     /**
      * Get one task
-     * @description With its `ETag`; send it back as `If-None-Match` for a 304 while it is current, or as `If-Match` to update or delete it only if nobody changed it since. A task that is not yours is 404, like an unknown id.
+     * @description Your own task or one shared with you, with its `ETag`; send it back as `If-None-Match` for a 304 while it is current, or as `If-Match` to update or delete it only if nobody changed it since. A task you cannot see is 404, like an unknown id.
      */
     get: operations['Tasks_findOne'];
     put?: never;
     post?: never;
     /**
      * Delete a task
-     * @description It disappears from every read and shows up as a tombstone in the change feed.
+     * @description By its owner only (403 for the users it is shared with). It disappears from every read and shows up as a tombstone in the change feed, its owner's and every grantee's.
      */
     delete: operations['Tasks_remove'];
     options?: never;
     head?: never;
     /**
      * Change some fields of a task
-     * @description Absent fields are left alone; `description` and `dueAt` accept null.
+     * @description By its owner or an editor it is shared with; a viewer gets 403. Absent fields are left alone; `description` and `dueAt` accept null. The owner and editors use If-Match the same way: of two concurrent changes from the same ETag exactly one wins.
      */
     patch: operations['Tasks_update'];
+    trace?: never;
+  };
+  '/v1/tasks/{id}/shares': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who the task is shared with
+     * @description Its owner only. Oldest grant first; a task has at most 100.
+     */
+    get: operations['Shares_list'];
+    /**
+     * Share the task with an account, or change its role
+     * @description Its owner only. 201 for a new grant, 200 for a change of role. The grantee sees the task at once: in their list, `GET /v1/tasks/{id}` and their change feed, with `access` set to the role. Refused with nothing changed: an email with no account (404 `user-not-found`), your own (400 `cannot-share-with-self`), a disabled account (409 `account-disabled`), the role it already has (409 `already-shared`), a 101st grant (409 `share-limit-reached`).
+     */
+    put: operations['Shares_grant'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tasks/{id}/shares/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One grant of the task
+     * @description Its owner only.
+     */
+    get: operations['Shares_findOne'];
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a grant, or leave a shared task
+     * @description The owner revokes anyone; a grantee leaves by naming themself (their own user id), and may not remove anyone else (403). The task leaves the grantee's list at once and their change feed gets a tombstone for it.
+     */
+    delete: operations['Shares_revoke'];
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/metrics': {
@@ -656,6 +704,13 @@ export interface components {
        */
       tags?: string[];
     };
+    /**
+     * @description The caller's access: `owner`; `editor` (shared with you: read and change its fields) or
+     *     `viewer` (shared with you: read only). In an admin's `ownerId` list of someone else's tasks it
+     *     is `viewer` unless the task is shared with the admin as `editor`.
+     * @enum {string}
+     */
+    TaskAccess: 'owner' | 'editor' | 'viewer';
     TaskDto: {
       /**
        * Format: uuid
@@ -710,7 +765,16 @@ export interface components {
        * @example null
        */
       completedAt: string | null;
+      /**
+       * @description The caller's access: `owner`; `editor` (shared with you: read and change its fields) or
+       *     `viewer` (shared with you: read only). In an admin's `ownerId` list of someone else's tasks it
+       *     is `viewer` unless the task is shared with the admin as `editor`.
+       * @example owner
+       */
+      access: components['schemas']['TaskAccess'];
     };
+    /** @enum {string} */
+    TaskScope: 'own' | 'shared';
     /** @enum {string} */
     TaskSort: 'createdAt' | '-createdAt' | 'dueAt' | '-dueAt' | 'priority' | '-priority' | 'updatedAt' | '-updatedAt';
     TaskPageDto: {
@@ -770,6 +834,49 @@ export interface components {
       dueAt?: string | null;
       /** @description Replaces the whole list. */
       tags?: string[];
+    };
+    ShareUserDto: {
+      /**
+       * Format: uuid
+       * @example 019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f71
+       */
+      id: string;
+      /** @example Grace Hopper */
+      name: string;
+      /**
+       * Format: idn-email
+       * @example grace@example.com
+       */
+      email: string;
+    };
+    /** @enum {string} */
+    ShareRole: 'viewer' | 'editor';
+    ShareDto: {
+      user: components['schemas']['ShareUserDto'];
+      /** @example editor */
+      role: components['schemas']['ShareRole'];
+      /**
+       * Format: date-time
+       * @description When the access was first granted (a change of role keeps it).
+       * @example 2026-12-03T09:30:00.000Z
+       */
+      createdAt: string;
+    };
+    ShareListDto: {
+      data: components['schemas']['ShareDto'][];
+    };
+    ShareTaskDto: {
+      /**
+       * @description `viewer` reads the task; `editor` reads it and changes its fields.
+       * @example editor
+       */
+      role: components['schemas']['ShareRole'];
+      /**
+       * Format: email
+       * @description The account to share with, by its email (compared in canonical form, like at login).
+       * @example grace@example.com
+       */
+      email: string;
     };
   };
   responses: never;
@@ -3765,6 +3872,11 @@ export interface operations {
   Tasks_list: {
     parameters: {
       query?: {
+        /**
+         * @description Narrows the list to your own tasks (`own`) or to those shared with you (`shared`); absent,
+         *     it has both. With `ownerId` only `own` is allowed.
+         */
+        scope?: components['schemas']['TaskScope'];
         status?: components['schemas']['TaskStatus'];
         priority?: components['schemas']['TaskPriority'];
         /** @description Tasks carrying this tag (exact, case-sensitive match). */
@@ -3783,7 +3895,10 @@ export interface operations {
         limit?: number;
         /** @description The `nextCursor` of the previous page; only valid with the same sort and filters. */
         cursor?: string;
-        /** @description Admins only: list this user's tasks instead of their own (403 for everyone else). */
+        /**
+         * @description Admins only: list this user's own tasks instead of what the admin can see (403 for everyone
+         *     else). Each task's `access` is the admin's: `viewer` unless it is shared with them as `editor`.
+         */
         ownerId?: string;
       };
       header?: {
@@ -4488,7 +4603,7 @@ export interface operations {
         'If-None-Match'?: string;
       };
       path: {
-        /** @description The task id. An id that is malformed, absent, deleted or not yours is 404, always with the same body. */
+        /** @description The task id. An id that is malformed, absent, deleted or of a task you cannot see is 404, always with the same body. */
         id: string;
       };
       cookie?: never;
@@ -4683,7 +4798,7 @@ export interface operations {
         'If-Match'?: string;
       };
       path: {
-        /** @description The task id. An id that is malformed, absent, deleted or not yours is 404, always with the same body. */
+        /** @description The task id. An id that is malformed, absent, deleted or of a task you cannot see is 404, always with the same body. */
         id: string;
       };
       cookie?: never;
@@ -4728,6 +4843,33 @@ export interface operations {
            *       "status": 401,
            *       "detail": "The access token has expired; get a new one from POST /v1/auth/refresh",
            *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The task is shared with you; only its owner deletes it (`forbidden`) */
+      403: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "Only the owner can delete this task",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef",
            *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
            *     }
            */
@@ -4883,7 +5025,7 @@ export interface operations {
         'If-Match'?: string;
       };
       path: {
-        /** @description The task id. An id that is malformed, absent, deleted or not yours is 404, always with the same body. */
+        /** @description The task id. An id that is malformed, absent, deleted or of a task you cannot see is 404, always with the same body. */
         id: string;
       };
       cookie?: never;
@@ -4968,6 +5110,33 @@ export interface operations {
            *       "status": 401,
            *       "detail": "The access token has expired; get a new one from POST /v1/auth/refresh",
            *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The task is shared with you as a viewer (`forbidden`) */
+      403: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "Your access to this task is read-only (viewer); ask its owner for editor access",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef",
            *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
            *     }
            */
@@ -5076,6 +5245,983 @@ export interface operations {
            *       "status": 415,
            *       "detail": "The request body must be application/json",
            *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description A dependency (the database) is unavailable or did not answer in time: retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/dependency-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unavailable; retry after Retry-After seconds",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  Shares_list: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description An ETag you hold: 304 with no body while it is still current */
+        'If-None-Match'?: string;
+      };
+      path: {
+        /** @description The task id. A task you cannot see is 404, like an unknown id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description The ETag of this representation */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShareListDto'];
+        };
+      };
+      /** @description Not modified: If-None-Match names the current ETag (no body) */
+      304: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description The ETag of this representation */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description The RFC 6750 challenge: `Bearer`, or `Bearer error="invalid_token"` */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/token-expired",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The access token has expired; get a new one from POST /v1/auth/refresh",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The task is shared with you, but only its owner manages its shares (`forbidden`) */
+      403: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "Only the owner can see or change who has access to this task",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description No task with this id that you can see (`not-found`) */
+      404: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No task with this id",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description A dependency (the database) is unavailable or did not answer in time: retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/dependency-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unavailable; retry after Retry-After seconds",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  Shares_grant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The task id. A task you cannot see is 404, like an unknown id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ShareTaskDto'];
+      };
+    };
+    responses: {
+      /** @description The role of an existing grant changed */
+      200: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShareDto'];
+        };
+      };
+      /** @description Shared (a new grant) */
+      201: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description The URL of this grant */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShareDto'];
+        };
+      };
+      /** @description Malformed or invalid input (`validation-failed`), or your own email (`cannot-share-with-self`) */
+      400: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/cannot-share-with-self",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "You own this task; share it with someone else",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef",
+           *       "errors": [
+           *         {
+           *           "field": "email",
+           *           "message": "email is your own"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description The RFC 6750 challenge: `Bearer`, or `Bearer error="invalid_token"` */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/token-expired",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The access token has expired; get a new one from POST /v1/auth/refresh",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The task is shared with you, but only its owner manages its shares (`forbidden`) */
+      403: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "Only the owner can see or change who has access to this task",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description No task with this id that you can see (`not-found`), or no account with this email (`user-not-found`) */
+      404: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/user-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No account has this email",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The account is disabled (`account-disabled`), already has this role (`already-shared`), or the task has 100 grants (`share-limit-reached`) */
+      409: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/already-shared",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "This task is already shared with this user as editor; nothing was changed",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Payload Too Large */
+      413: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/payload-too-large",
+           *       "title": "Payload Too Large",
+           *       "status": 413,
+           *       "detail": "The request body is larger than the limit",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Unsupported Media Type */
+      415: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The request body must be application/json",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description A dependency (the database) is unavailable or did not answer in time: retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/dependency-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unavailable; retry after Retry-After seconds",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  Shares_findOne: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description An ETag you hold: 304 with no body while it is still current */
+        'If-None-Match'?: string;
+      };
+      path: {
+        /** @description The task id. A task you cannot see is 404, like an unknown id. */
+        id: string;
+        /** @description The grantee */
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description The ETag of this representation */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ShareDto'];
+        };
+      };
+      /** @description Not modified: If-None-Match names the current ETag (no body) */
+      304: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description The ETag of this representation */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description The RFC 6750 challenge: `Bearer`, or `Bearer error="invalid_token"` */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/token-expired",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The access token has expired; get a new one from POST /v1/auth/refresh",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The task is shared with you, but only its owner manages its shares (`forbidden`) */
+      403: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "Only the owner can see or change who has access to this task",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description No task with this id that you can see (`not-found`), or it is not shared with this user (`share-not-found`) */
+      404: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/share-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "This task is not shared with this user",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares/019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f71",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description A dependency (the database) is unavailable or did not answer in time: retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/dependency-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is unavailable; retry after Retry-After seconds",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  Shares_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The task id. A task you cannot see is 404, like an unknown id. */
+        id: string;
+        /** @description The grantee */
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revoked (or left) */
+      204: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          /** @description The RFC 6750 challenge: `Bearer`, or `Bearer error="invalid_token"` */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/token-expired",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The access token has expired; get a new one from POST /v1/auth/refresh",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description A grantee naming someone else (`forbidden`), or the owner naming themself */
+      403: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "Only the owner can see or change who has access to this task",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares/019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f71",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description No task with this id that you can see (`not-found`), or it is not shared with this user (`share-not-found`) */
+      404: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/share-not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "This task is not shared with this user",
+           *       "instance": "/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef/shares/019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f71",
            *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
            *     }
            */

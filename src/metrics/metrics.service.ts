@@ -5,6 +5,13 @@ import { DataSource } from 'typeorm';
 /** Why a login was refused; a closed set, so the label cannot grow without bound. */
 export type LoginFailureReason = 'invalid_credentials' | 'account_disabled';
 
+/**
+ * What happened to a grant of access to a task: made, its role changed, revoked by the owner,
+ * left by the grantee, or ended because the task was deleted. A closed set, like every label.
+ */
+export type TaskShareEvent = 'granted' | 'role_changed' | 'revoked' | 'left' | 'task_deleted';
+const TASK_SHARE_EVENTS: readonly TaskShareEvent[] = ['granted', 'role_changed', 'revoked', 'left', 'task_deleted'];
+
 /** The counters node-postgres keeps on its Pool. */
 interface PgPoolCounts {
   totalCount: number;
@@ -35,6 +42,7 @@ export class MetricsService {
   private readonly cacheOperations: Counter<'result'>;
   private readonly rateLimitRejections: Counter<'throttler'>;
   private readonly loginFailures: Counter<'reason'>;
+  private readonly taskShareEvents: Counter<'event'>;
   private readonly redisCircuit: Gauge;
   private readonly redisTimeouts: Counter;
 
@@ -68,6 +76,13 @@ export class MetricsService {
       labelNames: ['reason'],
       registers,
     });
+    this.taskShareEvents = new Counter({
+      name: 'task_share_events_total',
+      help: 'Grants of access to tasks and their ends, by event (granted, role_changed, revoked, left, task_deleted)',
+      labelNames: ['event'],
+      registers,
+    });
+    for (const event of TASK_SHARE_EVENTS) this.taskShareEvents.inc({ event }, 0);
 
     this.redisCircuit = new Gauge({
       name: 'redis_circuit_open',
@@ -159,6 +174,10 @@ export class MetricsService {
 
   loginFailed(reason: LoginFailureReason): void {
     this.loginFailures.inc({ reason });
+  }
+
+  taskShareChanged(event: TaskShareEvent, count = 1): void {
+    this.taskShareEvents.inc({ event }, count);
   }
 
   redisCircuitChanged(open: boolean): void {

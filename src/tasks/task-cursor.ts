@@ -36,6 +36,7 @@ function isTimestamp(value: unknown): value is string {
 export function filterFingerprint(filters: TaskFilters): string {
   const canonical = JSON.stringify([
     filters.ownerId,
+    filters.scope ?? null,
     filters.status ?? null,
     filters.priority ?? null,
     filters.tag ?? null,

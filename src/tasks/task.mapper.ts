@@ -15,6 +15,7 @@ export function toTaskDto(row: TaskRow): TaskDto {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     completedAt: row.completedAt ? row.completedAt.toISOString() : null,
+    access: row.access,
   };
 }
 

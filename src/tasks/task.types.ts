@@ -24,9 +24,18 @@ export const CHANGES_MAX_LIMIT = 1000;
 /** Full-text configuration of the generated `search` column; queries must use the same one. */
 export const SEARCH_CONFIG = 'english';
 
-/** Which rows a list or cursor is about: the owner whose tasks are listed and the filters applied. */
+/** Which of the tasks a user can see a list is narrowed to: their own, or those shared with them. */
+export const TASK_SCOPES = ['own', 'shared'] as const;
+export type TaskScope = (typeof TASK_SCOPES)[number];
+
+/**
+ * Which rows a list or cursor is about: the user whose visible tasks are listed (their own and,
+ * unless `scope` narrows it, those shared with them) and the filters applied.
+ */
 export interface TaskFilters {
   ownerId: string;
+  /** Absent: everything the user can see. */
+  scope?: TaskScope;
   status?: TaskStatus;
   priority?: TaskPriority;
   tag?: string;
@@ -42,5 +51,5 @@ export const UPDATABLE_FIELDS = ['title', 'description', 'status', 'priority', '
 
 /** The filters of a list request for one owner (the other fields of the query are left out). */
 export function taskFilters(ownerId: string, query: Omit<TaskFilters, 'ownerId'>): TaskFilters {
-  return { ownerId, status: query.status, priority: query.priority, tag: query.tag, dueBefore: query.dueBefore, dueAfter: query.dueAfter, q: query.q };
+  return { ownerId, scope: query.scope, status: query.status, priority: query.priority, tag: query.tag, dueBefore: query.dueBefore, dueAfter: query.dueAfter, q: query.q };
 }

@@ -6,7 +6,7 @@ import { CurrentUser } from '../common/auth/current-user.decorator';
 import { InvalidatesUserCache, UserCached } from '../common/cache/cache.decorators';
 import { BodyLimit } from '../common/http/body-limit';
 import { ApiIdempotencyKey, IdempotencyKey } from '../common/idempotency/idempotency-key.decorator';
-import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
+import { ApiDatabaseProblems, ApiProblem, ApiProblems } from '../common/openapi/api-problems.decorator';
 import { CreateTaskDto } from './dto/create-task.dto';
 import { ListChangesQueryDto } from './dto/list-changes-query.dto';
 import { ListTasksQueryDto } from './dto/list-tasks-query.dto';
@@ -43,7 +43,7 @@ const IF_MATCH = ApiHeader({
 const ID_PARAM = ApiParam({
   name: 'id',
   format: 'uuid',
-  description: 'The task id. An id that is malformed, absent, deleted or not yours is 404, always with the same body.',
+  description: 'The task id. An id that is malformed, absent, deleted or of a task you cannot see is 404, always with the same body.',
 });
 
 @ApiTags('tasks')
@@ -96,8 +96,10 @@ export class TasksController {
   @ApiOperation({
     summary: 'List tasks, one page at a time',
     description:
-      'Keyset pagination: pass `nextCursor` as `cursor` with the same sort and filters until it is null. ' +
-      'A cursor from another sort or other filters, or an altered one, is 400.',
+      'Everything you can see: your own tasks and those shared with you (`scope` narrows it), each with your `access`. ' +
+      'Filters, sorts and search apply to both alike. ' +
+      'Keyset pagination: pass `nextCursor` as `cursor` with the same sort, scope and filters until it is null. ' +
+      'A cursor from another sort, scope or other filters, or an altered one, is 400.',
   })
   @ApiOkResponse({ type: TaskPageDto, headers: { ETag: LIST_ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
   @ApiProblems(400, 403)
@@ -111,6 +113,8 @@ export class TasksController {
     summary: 'What changed since a position (offline sync)',
     description:
       'Tasks created or changed since `since` (their latest state) and tombstones of deleted ones, oldest change first. ' +
+      'Tasks shared with you are in it too (a new grant or a change of role delivers the task again, with your new `access`), ' +
+      'and a tombstone when your access ends (revoked, left, the task or its owner deleted). ' +
       'Keep calling with `next` while `changes` is not empty; then store `next` and poll with it later. ' +
       'No change is ever skipped, even when concurrent writes commit out of order.',
   })
@@ -125,25 +129,37 @@ export class TasksController {
   @ApiOperation({
     summary: 'Get one task',
     description:
-      'With its `ETag`; send it back as `If-None-Match` for a 304 while it is current, or as `If-Match` to update or delete it only if nobody changed it since. A task that is not yours is 404, like an unknown id.',
+      'Your own task or one shared with you, with its `ETag`; send it back as `If-None-Match` for a 304 while it is current, or as `If-Match` to update or delete it only if nobody changed it since. ' +
+      'A task you cannot see is 404, like an unknown id.',
   })
   @ID_PARAM
   @ApiOkResponse({ type: TaskDto, headers: { ETag: ETAG_HEADER, 'Cache-Control': CACHE_CONTROL_HEADER } })
   @ApiProblems(404)
   async findOne(@CurrentUser() user: AuthUser, @IdParam('id', taskNotFound) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TaskDto> {
     const task = await this.tasks.findOne(user.id, id);
-    reply.header('etag', taskEtag(task.id, task.version));
+    reply.header('etag', taskEtag(task.id, task.version, task.access));
     return task;
   }
 
+  // No @InvalidatesUserCache on PATCH and DELETE: TasksService invalidates everyone who can see
+  // the task (the caller among them) in one write.
   @Patch(':id')
   @BodyLimit(TASK_BODY_LIMIT_BYTES)
-  @InvalidatesUserCache()
-  @ApiOperation({ summary: 'Change some fields of a task', description: 'Absent fields are left alone; `description` and `dueAt` accept null.' })
+  @ApiOperation({
+    summary: 'Change some fields of a task',
+    description:
+      'By its owner or an editor it is shared with; a viewer gets 403. Absent fields are left alone; `description` and `dueAt` accept null. ' +
+      'The owner and editors use If-Match the same way: of two concurrent changes from the same ETag exactly one wins.',
+  })
   @ID_PARAM
   @IF_MATCH
   @ApiOkResponse({ type: TaskDto, headers: { ETag: ETAG_HEADER } })
   @ApiProblems(400, 404, 412)
+  @ApiProblem(403, 'The task is shared with you as a viewer (`forbidden`)', {
+    type: 'forbidden',
+    detail: 'Your access to this task is read-only (viewer); ask its owner for editor access',
+    instance: '/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef',
+  })
   async update(
     @CurrentUser() user: AuthUser,
     @IdParam('id', taskNotFound) id: string,
@@ -152,18 +168,27 @@ export class TasksController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskDto> {
     const task = await this.tasks.update(user.id, id, body, expectedVersionFromIfMatch(ifMatch, id));
-    reply.header('etag', taskEtag(task.id, task.version));
+    reply.header('etag', taskEtag(task.id, task.version, task.access));
     return task;
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @InvalidatesUserCache()
-  @ApiOperation({ summary: 'Delete a task', description: 'It disappears from every read and shows up as a tombstone in the change feed.' })
+  @ApiOperation({
+    summary: 'Delete a task',
+    description:
+      'By its owner only (403 for the users it is shared with). It disappears from every read and shows up as a tombstone in the change feed, ' +
+      "its owner's and every grantee's.",
+  })
   @ID_PARAM
   @IF_MATCH
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(404, 412)
+  @ApiProblem(403, 'The task is shared with you; only its owner deletes it (`forbidden`)', {
+    type: 'forbidden',
+    detail: 'Only the owner can delete this task',
+    instance: '/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef',
+  })
   async remove(@CurrentUser() user: AuthUser, @IdParam('id', taskNotFound) id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
     await this.tasks.remove(user.id, id, expectedVersionFromIfMatch(ifMatch, id));
   }

@@ -6,6 +6,7 @@ import { queryRows } from '../database/query-rows';
 import { selectList } from '../database/select-list';
 import type { CursorPosition } from './task-cursor';
 import { TaskEntity } from './task.entity';
+import { accessCondition, accessExpression, type TaskAccess } from './access/task-access.policy';
 import { SEARCH_CONFIG, type TaskFilters, type TaskPriority, type TaskSort, type TaskStatus } from './task.types';
 
 /** The fields every task read returns (the tombstone and change-feed columns are the feed's). */
@@ -24,11 +25,20 @@ export const TASK_FIELDS = [
   'completedAt',
 ] as const satisfies ReadonlyArray<keyof TaskEntity>;
 
-/** A task as the hand-written SQL below returns it: the entity's own properties, so one description of the table. */
-export type TaskRow = Pick<TaskEntity, (typeof TASK_FIELDS)[number]>;
+/**
+ * A task as the hand-written SQL below returns it: the entity's own properties (so one
+ * description of the table), and the reading user's access to it.
+ */
+export type TaskRow = Pick<TaskEntity, (typeof TASK_FIELDS)[number]> & { access: TaskAccess };
 
-/** `id, owner_id AS "ownerId", ...`: TASK_FIELDS as a SELECT or RETURNING list (see selectList). */
-export const TASK_COLUMNS = selectList(TaskEntity, TASK_FIELDS);
+/** `t.id, t.owner_id AS "ownerId", ...`: TASK_FIELDS as a SELECT or RETURNING list of the row `t` (see selectList). */
+export const TASK_COLUMNS = selectList(TaskEntity, TASK_FIELDS, 't');
+
+/** The same list unqualified, for the RETURNING of an INSERT (which has no alias). */
+const TASK_COLUMNS_UNQUALIFIED = selectList(TaskEntity, TASK_FIELDS);
+
+/** The output names of TASK_COLUMNS, for the outer SELECT of the mixed list. */
+const TASK_OUTPUT_NAMES = TASK_FIELDS.map((field) => `"${field}"`).join(', ');
 
 /** A task to insert, normalised by TasksService (dueAt as ISO-8601 UTC). */
 export interface NewTask {
@@ -49,25 +59,48 @@ export interface SqlQuery {
 }
 
 /**
- * How one sort maps onto SQL: the ORDER BY expressions (the last is always the id, the
- * tie-breaker), their direction, and the matching cursor parameters. The expressions are written
- * exactly as in the migration's indexes, so PostgreSQL walks an index from the cursor position and
- * stops after `limit` rows: no sort of the whole set, no OFFSET, the same cost at any depth.
+ * Where a list reads a task's sort keys: from the task row itself (the user's own tasks, through
+ * the tasks indexes) or from the copies on the grant (tasks shared with the user, through the
+ * task_shares indexes, which the tasks_sync_shares trigger keeps equal to the task's).
+ */
+interface SortColumns {
+  createdAt: string;
+  updatedAt: string;
+  priority: string;
+  dueAt: string;
+  id: string;
+}
+
+const OWN_COLUMNS: SortColumns = { createdAt: 't.created_at', updatedAt: 't.updated_at', priority: 't.priority', dueAt: 't.due_at', id: 't.id' };
+const SHARED_COLUMNS: SortColumns = {
+  createdAt: 'share.task_created_at',
+  updatedAt: 'share.task_updated_at',
+  priority: 'share.task_priority',
+  dueAt: 'share.task_due_at',
+  id: 'share.task_id',
+};
+
+/**
+ * How one sort maps onto SQL: the ORDER BY expressions over a source's columns (the last is always
+ * the id, the tie-breaker), their direction, and the matching cursor parameters. The expressions
+ * are written exactly as in the migrations' indexes, so PostgreSQL walks an index from the cursor
+ * position and stops after `limit` rows: no sort of the whole set, no OFFSET, the same cost at any depth.
  */
 interface SortPlan {
-  expressions: string[];
+  expressions(columns: SortColumns): string[];
   descending: boolean;
   /** The cursor parameters, cast like the expressions they are compared with ({} = placeholder). */
   casts: string[];
   values(position: CursorPosition): unknown[];
 }
 
-const DUE_ASC = `coalesce(due_at, 'infinity'::timestamptz)`;
-const DUE_DESC = `coalesce(due_at, '-infinity'::timestamptz)`;
+function dueExpression(column: string, descending: boolean): string {
+  return `coalesce(${column}, '${descending ? '-' : ''}infinity'::timestamptz)`;
+}
 
-function timestampPlan(column: string, descending: boolean): SortPlan {
+function timestampPlan(key: 'createdAt' | 'updatedAt', descending: boolean): SortPlan {
   return {
-    expressions: [column, 'id'],
+    expressions: (columns) => [columns[key], columns.id],
     descending,
     casts: ['{}::timestamptz', '{}::uuid'],
     values: (p) => ('at' in p ? [p.at, p.id] : []),
@@ -76,19 +109,18 @@ function timestampPlan(column: string, descending: boolean): SortPlan {
 
 function duePlan(descending: boolean): SortPlan {
   // NULL due dates sort last in both directions: ascending maps them to +infinity, descending to
-  // -infinity (each with its own index, see the migration).
-  const infinity = descending ? `'-infinity'::timestamptz` : `'infinity'::timestamptz`;
+  // -infinity (each with its own index, see the migrations).
   return {
-    expressions: [descending ? DUE_DESC : DUE_ASC, 'id'],
+    expressions: (columns) => [dueExpression(columns.dueAt, descending), columns.id],
     descending,
-    casts: [`coalesce({}::timestamptz, ${infinity})`, '{}::uuid'],
+    casts: [dueExpression('{}::timestamptz', descending), '{}::uuid'],
     values: (p) => ('dueAt' in p ? [p.dueAt, p.id] : []),
   };
 }
 
 function priorityPlan(descending: boolean): SortPlan {
   return {
-    expressions: ['priority', 'created_at', 'id'],
+    expressions: (columns) => [columns.priority, columns.createdAt, columns.id],
     descending,
     casts: ['{}::task_priority', '{}::timestamptz', '{}::uuid'],
     values: (p) => ('priority' in p ? [p.priority, p.createdAt, p.id] : []),
@@ -96,10 +128,10 @@ function priorityPlan(descending: boolean): SortPlan {
 }
 
 const SORT_PLANS: Record<TaskSort, SortPlan> = {
-  createdAt: timestampPlan('created_at', false),
-  '-createdAt': timestampPlan('created_at', true),
-  updatedAt: timestampPlan('updated_at', false),
-  '-updatedAt': timestampPlan('updated_at', true),
+  createdAt: timestampPlan('createdAt', false),
+  '-createdAt': timestampPlan('createdAt', true),
+  updatedAt: timestampPlan('updatedAt', false),
+  '-updatedAt': timestampPlan('updatedAt', true),
   dueAt: duePlan(false),
   '-dueAt': duePlan(true),
   priority: priorityPlan(false),
@@ -125,50 +157,91 @@ export function positionOf(row: TaskRow, sort: TaskSort): CursorPosition {
 }
 
 /**
- * The list query for one page: the owner's live tasks matching the filters, after the cursor
- * position when there is one, in the requested order, `fetch` rows (the caller asks for one more
- * than the page size to learn whether another page exists). Every value is a parameter.
+ * The list query for one page: the live tasks the user can see (their own and those shared with
+ * them, or one of the two with `scope`) matching the filters, after the cursor position when there
+ * is one, in the requested order, `fetch` rows (the caller asks for one more than the page size to
+ * learn whether another page exists). Every value is a parameter.
+ *
+ * Own and shared tasks are two index walks, each stopping after `fetch` rows in the requested
+ * order (the own ones on the tasks indexes, the shared ones on the task_shares copies of the sort
+ * keys); the page is the first `fetch` of their merge. So a page costs two short walks at any
+ * depth, never a sort of everything the user can see.
+ *
+ * `viewerId` is the user whose `access` each row reports; it differs from `filters.ownerId` only
+ * for an admin reading another user's tasks (scope `own`).
  */
-export function buildListQuery(filters: TaskFilters, sort: TaskSort, fetch: number, after?: CursorPosition): SqlQuery {
+export function buildListQuery(filters: TaskFilters, sort: TaskSort, fetch: number, after?: CursorPosition, viewerId = filters.ownerId): SqlQuery {
   const params: unknown[] = [];
   const param = (value: unknown, cast = '{}'): string => {
     params.push(value);
     return cast.replace('{}', `$${params.length}`);
   };
   const plan = SORT_PLANS[sort];
-  const where = [`owner_id = ${param(filters.ownerId, '{}::uuid')}`, 'deleted_at IS NULL'];
-  if (filters.status !== undefined) where.push(`status = ${param(filters.status, '{}::task_status')}`);
-  if (filters.priority !== undefined) where.push(`priority = ${param(filters.priority, '{}::task_priority')}`);
-  if (filters.tag !== undefined) where.push(`tags @> ARRAY[${param(filters.tag, '{}::text')}]`);
-  if (filters.dueBefore !== undefined || filters.dueAfter !== undefined) {
-    // Written over the same coalesce() expression as the dueAt index in use, so the bounds become
-    // index conditions; `due_at IS NOT NULL` keeps undated tasks out of every due-date range.
-    where.push('due_at IS NOT NULL');
-    const ascending = sort === 'dueAt' || (sort !== '-dueAt' && filters.dueBefore !== undefined);
-    const dueExpression = ascending ? DUE_ASC : DUE_DESC;
-    if (filters.dueAfter !== undefined) where.push(`${dueExpression} >= ${param(filters.dueAfter, '{}::timestamptz')}`);
-    if (filters.dueBefore !== undefined) where.push(`${dueExpression} < ${param(filters.dueBefore, '{}::timestamptz')}`);
-  }
-  if (filters.q !== undefined) {
-    where.push(`search @@ websearch_to_tsquery('${SEARCH_CONFIG}'::regconfig, ${param(filters.q, '{}::text')})`);
-  }
-  if (after !== undefined) {
-    const values = plan.values(after);
-    const placeholders = plan.casts.map((cast, index) => param(values[index], cast));
-    where.push(`(${plan.expressions.join(', ')}) ${plan.descending ? '<' : '>'} (${placeholders.join(', ')})`);
-  }
+  const user = param(filters.ownerId, '{}::uuid');
+  const limit = param(fetch, '{}::integer');
   const direction = plan.descending ? 'DESC' : 'ASC';
-  const orderBy = plan.expressions.map((expression) => `${expression} ${direction}`).join(', ');
-  const text = `SELECT ${TASK_COLUMNS} FROM tasks WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${param(fetch, '{}::integer')}`;
-  return { text, params };
+
+  // The filters on the task row, the same for both sources.
+  const taskConditions = ['t.deleted_at IS NULL'];
+  if (filters.status !== undefined) taskConditions.push(`t.status = ${param(filters.status, '{}::task_status')}`);
+  if (filters.tag !== undefined) taskConditions.push(`t.tags @> ARRAY[${param(filters.tag, '{}::text')}]`);
+  if (filters.q !== undefined) {
+    taskConditions.push(`t.search @@ websearch_to_tsquery('${SEARCH_CONFIG}'::regconfig, ${param(filters.q, '{}::text')})`);
+  }
+  const priority = filters.priority === undefined ? undefined : param(filters.priority, '{}::task_priority');
+  // Written over the same coalesce() expression as the dueAt index in use, so the bounds become
+  // index conditions; `IS NOT NULL` keeps undated tasks out of every due-date range.
+  const dueDescending = sort === '-dueAt' || (sort !== 'dueAt' && filters.dueBefore === undefined);
+  const dueAfter = filters.dueAfter === undefined ? undefined : param(filters.dueAfter, '{}::timestamptz');
+  const dueBefore = filters.dueBefore === undefined ? undefined : param(filters.dueBefore, '{}::timestamptz');
+  const keyset = after === undefined ? undefined : plan.casts.map((cast, index) => param(plan.values(after)[index], cast));
+
+  /** The conditions on a source's sort-key columns: priority, due-date range and the cursor. */
+  const keyConditions = (columns: SortColumns): string[] => {
+    const conditions: string[] = [];
+    if (priority !== undefined) conditions.push(`${columns.priority} = ${priority}`);
+    if (dueAfter !== undefined || dueBefore !== undefined) {
+      conditions.push(`${columns.dueAt} IS NOT NULL`);
+      const due = dueExpression(columns.dueAt, dueDescending);
+      if (dueAfter !== undefined) conditions.push(`${due} >= ${dueAfter}`);
+      if (dueBefore !== undefined) conditions.push(`${due} < ${dueBefore}`);
+    }
+    if (keyset !== undefined) {
+      conditions.push(`(${plan.expressions(columns).join(', ')}) ${plan.descending ? '<' : '>'} (${keyset.join(', ')})`);
+    }
+    return conditions;
+  };
+  const orderBy = (expressions: string[]): string => expressions.map((expression) => `${expression} ${direction}`).join(', ');
+  const sortKeys = (columns: SortColumns): string => plan.expressions(columns).map((expression, index) => `${expression} AS k${index}`).join(', ');
+
+  // An admin reading another user's tasks reads them as a viewer unless a grant says more.
+  const ownAccess = viewerId === filters.ownerId ? `'owner'` : `coalesce(${accessExpression('t', param(viewerId, '{}::uuid'))}, 'viewer')`;
+  const own = (withKeys: boolean): string =>
+    `SELECT ${TASK_COLUMNS}, ${ownAccess} AS access${withKeys ? `, ${sortKeys(OWN_COLUMNS)}` : ''} FROM tasks t
+     WHERE ${[`t.owner_id = ${user}`, ...taskConditions, ...keyConditions(OWN_COLUMNS)].join(' AND ')}
+     ORDER BY ${orderBy(plan.expressions(OWN_COLUMNS))} LIMIT ${limit}`;
+  const shared = (withKeys: boolean): string =>
+    `SELECT ${TASK_COLUMNS}, share.role::text AS access${withKeys ? `, ${sortKeys(SHARED_COLUMNS)}` : ''}
+     FROM task_shares share JOIN tasks t ON t.id = share.task_id
+     WHERE ${[`share.grantee_id = ${user}`, ...taskConditions, ...keyConditions(SHARED_COLUMNS)].join(' AND ')}
+     ORDER BY ${orderBy(plan.expressions(SHARED_COLUMNS))} LIMIT ${limit}`;
+
+  if (filters.scope === 'own') return { text: own(false), params };
+  if (filters.scope === 'shared') return { text: shared(false), params };
+  const merged = plan.expressions(OWN_COLUMNS).map((_, index) => `k${index} ${direction}`);
+  return {
+    text: `SELECT ${TASK_OUTPUT_NAMES}, access FROM ((${own(true)}) UNION ALL (${shared(true)})) AS visible ORDER BY ${merged.join(', ')} LIMIT ${limit}`,
+    params,
+  };
 }
 
 /**
- * The conditional UPDATE of a PATCH: only the fields present, the version bumped, and with
- * `expectedVersion` only at that version (an If-Match). Pure, like buildListQuery.
+ * The conditional UPDATE of a PATCH: only the fields present, the version bumped, only if `userId`
+ * may update the task (the policy's condition), and with `expectedVersion` only at that version
+ * (an If-Match). Pure, like buildListQuery.
  */
-export function buildUpdateQuery(ownerId: string, id: string, patch: TaskPatch, expectedVersion?: number): SqlQuery {
-  const params: unknown[] = [id, ownerId];
+export function buildUpdateQuery(userId: string, id: string, patch: TaskPatch, expectedVersion?: number): SqlQuery {
+  const params: unknown[] = [id, userId];
   const param = (value: unknown, cast: string): string => {
     params.push(value);
     return `$${params.length}::${cast}`;
@@ -185,20 +258,20 @@ export function buildUpdateQuery(ownerId: string, id: string, patch: TaskPatch, 
   if (patch.priority !== undefined) sets.push(`priority = ${param(patch.priority, 'task_priority')}`);
   if (patch.dueAt !== undefined) sets.push(`due_at = ${param(patch.dueAt, 'timestamptz')}`);
   if (patch.tags !== undefined) sets.push(`tags = ${param(patch.tags, 'text[]')}`);
-  const versionCheck = expectedVersion === undefined ? '' : ` AND version = ${param(expectedVersion, 'integer')}`;
+  const versionCheck = expectedVersion === undefined ? '' : ` AND t.version = ${param(expectedVersion, 'integer')}`;
   return {
-    text: `UPDATE tasks SET ${sets.join(', ')}
-       WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL${versionCheck}
-       RETURNING ${TASK_COLUMNS}`,
+    text: `UPDATE tasks t SET ${sets.join(', ')}
+       WHERE t.id = $1 AND t.deleted_at IS NULL AND ${accessCondition('update', 't', '$2::uuid')}${versionCheck}
+       RETURNING ${TASK_COLUMNS}, ${accessExpression('t', '$2::uuid')} AS access`,
     params,
   };
 }
 
 /**
  * The tasks table: every statement TasksService runs. Hand-written SQL, because each write is one
- * conditional statement (the version check of If-Match, completedAt kept in step with the status)
- * and each list page is a keyset walk of an index (buildListQuery); the rows come back typed by
- * the entity.
+ * conditional statement (the access policy's condition, the version check of If-Match, completedAt
+ * kept in step with the status) and each list page is a keyset walk of indexes (buildListQuery);
+ * the rows come back typed by the entity.
  */
 @Injectable()
 export class TasksRepository {
@@ -213,7 +286,7 @@ export class TasksRepository {
     const rows: TaskRow[] = await manager.query(
       `INSERT INTO tasks (id, owner_id, title, description, status, priority, due_at, tags, completed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $5::task_status = 'done' THEN now() END)
-       RETURNING ${TASK_COLUMNS}`,
+       RETURNING ${TASK_COLUMNS_UNQUALIFIED}, 'owner' AS access`,
       [uuidv7(), ownerId, task.title, task.description, task.status, task.priority, task.dueAt, task.tags],
     );
     const [row] = rows;
@@ -221,54 +294,76 @@ export class TasksRepository {
     return row;
   }
 
-  /** The owner's task unless it is deleted; undefined when there is none. */
-  async findLive(ownerId: string, id: string): Promise<TaskRow | undefined> {
-    const rows: TaskRow[] = await this.tasks.manager.query(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [
-      id,
-      ownerId,
-    ]);
+  /** The live task if `userId` may read it (its owner or a grantee), with their access; else undefined. */
+  async findVisible(userId: string, id: string): Promise<TaskRow | undefined> {
+    const rows: TaskRow[] = await this.tasks.manager.query(
+      `SELECT ${TASK_COLUMNS}, ${accessExpression('t', '$2::uuid')} AS access FROM tasks t
+       WHERE t.id = $1 AND t.deleted_at IS NULL AND ${accessCondition('read', 't', '$2::uuid')}`,
+      [id, userId],
+    );
     return rows[0];
   }
 
-  async existsLive(ownerId: string, id: string): Promise<boolean> {
-    const rows: unknown[] = await this.tasks.manager.query(`SELECT 1 FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, ownerId]);
-    return rows.length > 0;
+  /** `userId`'s access to the live task `id`; undefined when they have none (or there is no such task). */
+  async accessOf(userId: string, id: string, manager: EntityManager = this.tasks.manager): Promise<TaskAccess | undefined> {
+    const rows: Array<{ access: TaskAccess | null }> = await manager.query(
+      `SELECT ${accessExpression('t', '$2::uuid')} AS access FROM tasks t WHERE t.id = $1 AND t.deleted_at IS NULL`,
+      [id, userId],
+    );
+    return rows[0]?.access ?? undefined;
   }
 
   /** One page in `sort` order after `after`, `fetch` rows at most (see buildListQuery). */
-  page(filters: TaskFilters, sort: TaskSort, fetch: number, after?: CursorPosition): Promise<TaskRow[]> {
-    const { text, params } = buildListQuery(filters, sort, fetch, after);
+  page(filters: TaskFilters, sort: TaskSort, fetch: number, after?: CursorPosition, viewerId?: string): Promise<TaskRow[]> {
+    const { text, params } = buildListQuery(filters, sort, fetch, after, viewerId);
     return this.tasks.manager.query(text, params);
   }
 
   /**
-   * One conditional UPDATE: the owner's live task, and with `expectedVersion` only at that version.
-   * Undefined when no row matched (TasksService tells 404 from 412).
+   * One conditional UPDATE: the live task, if `userId` may update it, and with `expectedVersion`
+   * only at that version. Undefined when no row matched (TasksService tells 404, 403 and 412 apart).
    */
-  async update(ownerId: string, id: string, patch: TaskPatch, expectedVersion?: number): Promise<TaskRow | undefined> {
-    const { text, params } = buildUpdateQuery(ownerId, id, patch, expectedVersion);
+  async update(userId: string, id: string, patch: TaskPatch, expectedVersion?: number): Promise<TaskRow | undefined> {
+    const { text, params } = buildUpdateQuery(userId, id, patch, expectedVersion);
     const [row] = await queryRows<TaskRow>(this.tasks.manager, text, params);
     return row;
   }
 
   /**
-   * Soft delete: the row stays as a tombstone for the change feed. Conditional like update; false
-   * when no row matched.
+   * Soft delete: the row stays as a tombstone for the change feed (and its grants end, leaving
+   * theirs; see the migration's triggers). Conditional like update; undefined when no row
+   * matched, else how many grants ended with it.
    */
-  async softDelete(ownerId: string, id: string, expectedVersion?: number): Promise<boolean> {
-    const params: unknown[] = [id, ownerId];
+  async softDelete(userId: string, id: string, expectedVersion?: number): Promise<{ endedShares: number } | undefined> {
+    const params: unknown[] = [id, userId];
     let versionCheck = '';
     if (expectedVersion !== undefined) {
       params.push(expectedVersion);
-      versionCheck = ' AND version = $3::integer';
+      versionCheck = ' AND t.version = $3::integer';
     }
-    const rows = await queryRows(
+    const rows = await queryRows<{ endedShares: number }>(
       this.tasks.manager,
-      `UPDATE tasks SET deleted_at = now(), updated_at = now(), version = version + 1
-       WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL${versionCheck}
-       RETURNING id`,
+      `UPDATE tasks t SET deleted_at = now(), updated_at = now(), version = version + 1
+       WHERE t.id = $1 AND t.deleted_at IS NULL AND ${accessCondition('delete', 't', '$2::uuid')}${versionCheck}
+       RETURNING (SELECT count(*)::integer FROM task_shares share WHERE share.task_id = t.id) AS "endedShares"`,
       params,
     );
-    return rows.length > 0;
+    return rows[0];
+  }
+
+  /**
+   * Everyone whose cached reads a change of this task may have touched: its owner, its grantees
+   * and those whose access to it ended. Read after the change has committed, so a grant that
+   * committed before this read is in it, and one that commits after it invalidates its grantee
+   * itself, after this change: no grantee can keep a cached read from before the change.
+   */
+  async audience(id: string): Promise<string[]> {
+    const rows: Array<{ userId: string }> = await this.tasks.manager.query(
+      `SELECT owner_id AS "userId" FROM tasks WHERE id = $1
+       UNION SELECT grantee_id FROM task_shares WHERE task_id = $1
+       UNION SELECT grantee_id FROM task_access_ends WHERE task_id = $1`,
+      [id],
+    );
+    return rows.map((row) => row.userId);
   }
 }

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../common/auth/auth-user';
 import { IdempotencyService, type IdempotentRequest } from '../common/idempotency/idempotency.service';
 import { ProblemException, ValidationProblem } from '../common/problem/problem.exception';
+import { UserCacheService } from '../common/cache/user-cache.service';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { authorize, type TaskAction } from './access/task-access.policy';
 import type { CreateTaskDto } from './dto/create-task.dto';
 import type { ListTasksQueryDto } from './dto/list-tasks-query.dto';
 import type { TaskDto, TaskPageDto } from './dto/task.dto';
@@ -34,6 +37,8 @@ export class TasksService {
   constructor(
     private readonly tasks: TasksRepository,
     private readonly idempotency: IdempotencyService,
+    private readonly userCache: UserCacheService,
+    private readonly metrics: MetricsService,
     config: AppConfig,
   ) {
     this.cursors = new TaskCursorCodec(config.jwtSecret);
@@ -58,7 +63,8 @@ export class TasksService {
     const request: IdempotentRequest = { userId: ownerId, scope: IDEMPOTENCY_SCOPE, key: idempotencyKey, request: task };
     const created = await this.tasks.transaction(async (manager): Promise<CreatedTask> => {
       const claim = await this.idempotency.claim<TaskDto>(manager, request);
-      if (claim.kind === 'replay') return { task: claim.response, replayed: true };
+      // A response stored before tasks carried `access` lacks it; its creator is the owner.
+      if (claim.kind === 'replay') return { task: { ...claim.response, access: 'owner' }, replayed: true };
       const inserted = toTaskDto(await this.tasks.insert(ownerId, task, manager));
       await this.idempotency.complete(manager, request, inserted.id, inserted);
       return { task: inserted, replayed: false };
@@ -67,28 +73,31 @@ export class TasksService {
     return created;
   }
 
-  async findOne(ownerId: string, id: string): Promise<TaskDto> {
-    const row = await this.tasks.findLive(ownerId, id);
+  async findOne(userId: string, id: string): Promise<TaskDto> {
+    const row = await this.tasks.findVisible(userId, id);
     if (row === undefined) throw taskNotFound();
     return toTaskDto(row);
   }
 
   /**
-   * One page of the caller's tasks (or, for an admin with ownerId, another user's). Keyset
+   * One page of the tasks the caller can see (their own and those shared with them, or one of
+   * the two with `scope`), or, for an admin with ownerId, of another user's own tasks. Keyset
    * pagination: the cursor carries the last row's sort key and id, and the next page is an index
    * range scan from there (see buildListQuery), so page 50,000 costs what page 1 costs.
    */
   async list(caller: AuthUser, query: ListTasksQueryDto): Promise<TaskPageDto> {
-    let ownerId = caller.id;
+    let filters = taskFilters(caller.id, query);
     if (query.ownerId !== undefined) {
       if (caller.role !== 'admin') {
         throw new ProblemException(403, 'forbidden', "Only admins may list another user's tasks (ownerId)");
       }
-      ownerId = query.ownerId.toLowerCase();
+      if (query.scope === 'shared') {
+        throw new ValidationProblem([{ field: 'scope', message: 'scope=shared cannot be combined with ownerId, which lists that user\'s own tasks' }]);
+      }
+      filters = { ...taskFilters(query.ownerId.toLowerCase(), query), scope: 'own' };
     }
-    const filters = taskFilters(ownerId, query);
     const after = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, query.sort, filters);
-    const rows = await this.tasks.page(filters, query.sort, query.limit + 1, after);
+    const rows = await this.tasks.page(filters, query.sort, query.limit + 1, after, caller.id);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     const hasMore = rows.length > query.limit && last !== undefined;
@@ -99,11 +108,13 @@ export class TasksService {
   }
 
   /**
-   * A partial update in one conditional UPDATE. With `expectedVersion` (from If-Match) the row
-   * only changes if its version still matches, so of two clients updating from the same version
-   * exactly one succeeds and the other gets 412; without it, the last write wins.
+   * A partial update in one conditional UPDATE, by the owner or an editor (the policy's
+   * condition is part of the statement). With `expectedVersion` (from If-Match) the row only
+   * changes if its version still matches, so of two clients updating from the same version
+   * (owner or editor alike) exactly one succeeds and the other gets 412; without it, the last
+   * write wins. Everyone who can see the task has their cached reads invalidated before this returns.
    */
-  async update(ownerId: string, id: string, patch: UpdateTaskDto, expectedVersion?: number): Promise<TaskDto> {
+  async update(userId: string, id: string, patch: UpdateTaskDto, expectedVersion?: number): Promise<TaskDto> {
     if (!UPDATABLE_FIELDS.some((field) => patch[field] !== undefined)) {
       throw new ValidationProblem([{ field: 'body', message: `send at least one of ${UPDATABLE_FIELDS.join(', ')}` }]);
     }
@@ -115,25 +126,36 @@ export class TasksService {
       dueAt: patch.dueAt === undefined ? undefined : toUtc(patch.dueAt),
       tags: patch.tags,
     };
-    const row = await this.tasks.update(ownerId, id, changes, expectedVersion);
-    if (row === undefined) return this.failWrite(ownerId, id);
+    const row = await this.tasks.update(userId, id, changes, expectedVersion);
+    if (row === undefined) return this.failWrite(userId, id, 'update');
+    await this.invalidateAudience(id);
     return toTaskDto(row);
   }
 
   /**
-   * Soft delete: the row stays as a tombstone for the change feed and disappears from everything
-   * else. Conditional on `expectedVersion` exactly like update.
+   * Soft delete, by the owner only: the row stays as a tombstone for the change feed and
+   * disappears from everything else; its grants end, each leaving a tombstone in its grantee's
+   * feed. Conditional on `expectedVersion` exactly like update.
    */
-  async remove(ownerId: string, id: string, expectedVersion?: number): Promise<void> {
-    if (!(await this.tasks.softDelete(ownerId, id, expectedVersion))) await this.failWrite(ownerId, id);
+  async remove(userId: string, id: string, expectedVersion?: number): Promise<void> {
+    const deleted = await this.tasks.softDelete(userId, id, expectedVersion);
+    if (deleted === undefined) await this.failWrite(userId, id, 'delete');
+    else if (deleted.endedShares > 0) this.metrics.taskShareChanged('task_deleted', deleted.endedShares);
+    await this.invalidateAudience(id);
+  }
+
+  /** Everyone who can (or could, until this change) see the task: their cached reads go stale. */
+  private async invalidateAudience(id: string): Promise<void> {
+    await this.userCache.invalidate(...(await this.tasks.audience(id)));
   }
 
   /**
-   * Why a conditional write changed nothing: the task is not there (for this owner), or it is
-   * and its version moved on. Absent wins: a deleted task answers 404 whatever If-Match says.
+   * Why a conditional write changed nothing, in the policy's order: the caller cannot see the
+   * task (404, whether or not it exists), or can but may not do this (403), or may and its
+   * version moved on (412). Absent wins: a deleted task answers 404 whatever If-Match says.
    */
-  private async failWrite(ownerId: string, id: string): Promise<never> {
-    if (!(await this.tasks.existsLive(ownerId, id))) throw taskNotFound();
+  private async failWrite(userId: string, id: string, action: TaskAction): Promise<never> {
+    authorize(await this.tasks.accessOf(userId, id), action, taskNotFound);
     throw new ProblemException(
       412,
       'precondition-failed',

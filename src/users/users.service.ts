@@ -31,6 +31,12 @@ export interface UserPage {
 
 export type AdminAccountOutcome = 'created' | 'promoted' | 'unchanged';
 
+/**
+ * Told of an account deletion after it committed and before its response is sent, so a feature
+ * above users (tasks: the grantees of the account's shared tasks) can invalidate what it cached.
+ */
+export type AccountDeletedListener = (userId: string) => Promise<void>;
+
 function emailTaken(): ProblemException {
   return new ProblemException(409, 'email-taken', 'An account with this email already exists');
 }
@@ -54,6 +60,7 @@ export class UsersService {
   private readonly logger = new Logger(UsersService.name);
 
   private readonly cursors: UserCursorCodec;
+  private readonly deletedListeners: AccountDeletedListener[] = [];
 
   constructor(
     private readonly users: UsersRepository,
@@ -121,7 +128,10 @@ export class UsersService {
     await this.sessions.publishRevocations(revoked);
   }
 
-  /** Deletes the account; its sessions (and, through their foreign keys, its tasks) go with it. */
+  /**
+   * Deletes the account; its sessions (and, through their foreign keys, its tasks and its grants
+   * both ways) go with it. The deletion listeners run after the commit, before this returns.
+   */
   async delete(id: string): Promise<void> {
     const revoked = await this.users.transaction(async (manager) => {
       const sessionIds = await this.sessions.endAllForUser(manager, id, 'account-deleted');
@@ -129,6 +139,16 @@ export class UsersService {
       return sessionIds;
     });
     await this.sessions.publishRevocations(revoked);
+    for (const listener of this.deletedListeners) await listener(id);
+  }
+
+  onAccountDeleted(listener: AccountDeletedListener): void {
+    this.deletedListeners.push(listener);
+  }
+
+  /** The account with this email (compared in canonical form), if there is one. */
+  async findByEmail(email: string): Promise<User | undefined> {
+    return (await this.users.findByEmail(canonicalEmail(email))) ?? undefined;
   }
 
   /** Newest first, keyset-paginated on the (time-ordered) id. */
@@ -182,10 +202,6 @@ export class UsersService {
     if (await this.insert(account, passwordHash, 'admin')) return 'created';
     // Another instance created it between our read and our insert.
     return this.ensureAdmin(account);
-  }
-
-  private findByEmail(email: string): Promise<User | null> {
-    return this.users.findByEmail(canonicalEmail(email));
   }
 
   /** Undefined when the email is taken. */

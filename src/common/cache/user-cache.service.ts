@@ -176,13 +176,14 @@ export class UserCacheService {
   }
 
   /**
-   * Makes every cached read of this user stale, on every instance sharing the store. Awaited by
-   * writes before their response is sent.
+   * Makes every cached read of these users stale, on every instance sharing the store, in one
+   * write (one MSET on Redis). Awaited by writes before their response is sent.
    */
-  async invalidate(userId: string): Promise<void> {
-    if (!this.enabled) return;
+  async invalidate(...userIds: string[]): Promise<void> {
+    if (!this.enabled || userIds.length === 0) return;
+    const keys = [...new Set(userIds)].map((userId) => ({ key: this.userKey(userId), value: randomUUID(), ttl: GENERATION_TTL_MS }));
     try {
-      await this.cache.set(this.userKey(userId), randomUUID(), GENERATION_TTL_MS);
+      await this.cache.mset(keys);
     } catch (error) {
       this.failed('invalidate', error);
     }

@@ -41,9 +41,11 @@ const EXAMPLES: Record<number, { type: string; detail: string; instance: string;
   503: { type: 'dependency-unavailable', detail: 'The database is unavailable; retry after Retry-After seconds', instance: '/v1/tasks' },
 };
 
-/** The example problem+json body of a status (a generic one for a status without its own). */
-export function problemExample(status: number): Record<string, unknown> {
-  const example = EXAMPLES[status] ?? {
+type ProblemExample = { type: string; detail: string; instance: string; errors?: Array<{ field: string; message: string }> };
+
+/** The example problem+json body of a status (a generic one for a status without its own), or of `own`. */
+export function problemExample(status: number, own?: ProblemExample): Record<string, unknown> {
+  const example = own ?? EXAMPLES[status] ?? {
     type: (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z0-9]+/g, '-'),
     detail: STATUS_CODES[status],
     instance: '/v1/tasks',
@@ -59,11 +61,11 @@ export function problemExample(status: number): Record<string, unknown> {
   };
 }
 
-export function problemResponse(status: number, description?: string): MethodDecorator & ClassDecorator {
+export function problemResponse(status: number, description?: string, example?: ProblemExample): MethodDecorator & ClassDecorator {
   return ApiResponse({
     status,
     description: description ?? DESCRIPTIONS[status] ?? STATUS_CODES[status],
-    content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) }, example: problemExample(status) } },
+    content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) }, example: problemExample(status, example) } },
     ...(status === 429 || status === 503
       ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } }
       : {}),
@@ -73,6 +75,14 @@ export function problemResponse(status: number, description?: string): MethodDec
 /** Documents the problem+json responses a route can give, besides the ones every route can give. */
 export function ApiProblems(...statuses: number[]): MethodDecorator & ClassDecorator {
   return applyDecorators(ApiExtraModels(ProblemDetailsDto), ...statuses.map((status) => problemResponse(status)));
+}
+
+/**
+ * One problem response of a route that says more than the generic one: which problem types it
+ * sends, and an example of one of them.
+ */
+export function ApiProblem(status: number, description: string, example: ProblemExample): MethodDecorator & ClassDecorator {
+  return applyDecorators(ApiExtraModels(ProblemDetailsDto), problemResponse(status, description, example));
 }
 
 /** On every controller whose routes reach PostgreSQL (authentication included): 503 when it is unavailable. */

@@ -31,6 +31,7 @@ const TAGS: Array<[string, string]> = [
   ['auth', 'Register, log in, refresh and log out; the caller’s sessions (one per device)'],
   ['users', 'The caller’s account (`/v1/users/me`), and account administration for admins'],
   ['tasks', 'Tasks: create, list with keyset cursors, read with ETags, conditional updates, and the change feed for offline sync'],
+  ['sharing', 'Share a task with other accounts as `viewer` or `editor`, change or revoke access, or leave a task shared with you'],
   ['health', 'Liveness and readiness probes for orchestrators and load balancers (never rate-limited)'],
   ['metrics', 'Prometheus metrics (never rate-limited; keep it off the internet)'],
 ];

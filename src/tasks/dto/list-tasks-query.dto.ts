@@ -8,8 +8,10 @@ import {
   TAG_MAX_LENGTH,
   TASK_PRIORITIES,
   TASK_SORTS,
+  TASK_SCOPES,
   TASK_STATUSES,
   type TaskPriority,
+  type TaskScope,
   type TaskSort,
   type TaskStatus,
 } from '../task.types';
@@ -17,6 +19,15 @@ import { Trim } from '../../common/trim';
 import { EmptyAsAbsent, IsZonedDateTime, NoNulCharacters, ToInteger } from './validation';
 
 export class ListTasksQueryDto {
+  /**
+   * Narrows the list to your own tasks (`own`) or to those shared with you (`shared`); absent,
+   * it has both. With `ownerId` only `own` is allowed.
+   */
+  @ApiPropertyOptional({ enum: TASK_SCOPES, enumName: 'TaskScope' })
+  @IsOptional()
+  @IsIn(TASK_SCOPES)
+  scope?: TaskScope;
+
   @ApiPropertyOptional({ enum: TASK_STATUSES, enumName: 'TaskStatus' })
   @IsOptional()
   @IsIn(TASK_STATUSES)
@@ -81,7 +92,10 @@ export class ListTasksQueryDto {
   @Length(1, 1024)
   cursor?: string;
 
-  /** Admins only: list this user's tasks instead of their own (403 for everyone else). */
+  /**
+   * Admins only: list this user's own tasks instead of what the admin can see (403 for everyone
+   * else). Each task's `access` is the admin's: `viewer` unless it is shared with them as `editor`.
+   */
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('all')

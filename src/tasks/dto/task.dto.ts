@@ -1,4 +1,5 @@
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { TASK_ACCESSES, type TaskAccess } from '../access/task-access.policy';
 import { DESCRIPTION_MAX_LENGTH, TAGS_MAX_COUNT, TASK_PRIORITIES, TASK_STATUSES, TITLE_MAX_LENGTH, type TaskPriority, type TaskStatus } from '../task.types';
 
 /** A task as every endpoint returns it. */
@@ -42,6 +43,14 @@ export class TaskDto {
   /** Set when the status becomes `done`, cleared when it leaves `done`. */
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
   completedAt: string | null;
+
+  /**
+   * The caller's access: `owner`; `editor` (shared with you: read and change its fields) or
+   * `viewer` (shared with you: read only). In an admin's `ownerId` list of someone else's tasks it
+   * is `viewer` unless the task is shared with the admin as `editor`.
+   */
+  @ApiProperty({ enum: TASK_ACCESSES, enumName: 'TaskAccess', example: 'owner' })
+  access: TaskAccess;
 }
 
 /** A task deleted since the `since` position: remove it locally (ignore it if you never had it). */
