@@ -25,12 +25,12 @@ function readmeExamples(): string[] {
 describe('the README examples, run as written (e2e)', () => {
   const t = useTestApp();
 
-  it('has the auth and the tasks sessions', () => {
-    expect(readmeExamples()).toHaveLength(2);
+  it('has the auth, the tasks and the sharing sessions', () => {
+    expect(readmeExamples()).toHaveLength(3);
   });
 
   itIf(haveTools, 'curl or jq is missing')('each block runs in bash, every call succeeds, and says what the README says it does', async () => {
-    const [auth, tasks] = readmeExamples();
+    const [auth, tasks, sharing] = readmeExamples();
     const shell = (script: string) => run('bash', ['-euo', 'pipefail', '-c', script], { env: { ...process.env, API: t.baseUrl } });
 
     const first = await shell(auth ?? '');
@@ -43,5 +43,14 @@ describe('the README examples, run as written (e2e)', () => {
     expect(lines[1]).toBe('304');
     expect(JSON.parse(lines[2] ?? '')).toEqual(expect.objectContaining({ status: 'done', version: 2 }));
     expect(JSON.parse(lines[3] ?? '')).toEqual({ changes: [expect.objectContaining({ title: 'Write the report', status: 'done' })], next: expect.any(String) });
+
+    // The account the sharing example names.
+    const grace = await t.api.post('/v1/auth/register', { email: 'grace@example.com', password: 'another long passphrase', name: 'Grace Hopper' });
+    expect(grace.status).toBe(201);
+    const third = await shell(sharing ?? '');
+    const shared = third.stdout.trim().split('\n');
+    const grant = { user: { id: grace.body.user.id, name: 'Grace Hopper', email: 'grace@example.com' }, role: 'editor', createdAt: expect.any(String) };
+    expect(JSON.parse(shared[0] ?? '')).toEqual(grant);
+    expect(JSON.parse(shared[1] ?? '')).toEqual({ data: [grant] });
   });
 });

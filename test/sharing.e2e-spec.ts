@@ -93,7 +93,11 @@ describe('sharing (e2e)', () => {
     const asEditor = await t.api.get(`/v1/tasks/${task.id}`, { token: grace.token, headers: { 'if-none-match': `"${task.id}.1.viewer"` } });
     expect(asEditor.status).toBe(200);
     expect(asEditor.body.access).toBe('editor');
-    const edited = await t.api.patch(`/v1/tasks/${task.id}`, { title: 'Quarterly report, final' }, { token: grace.token, headers: { 'if-match': asEditor.headers.get('etag') ?? '' } });
+    const edited = await t.api.patch(
+      `/v1/tasks/${task.id}`,
+      { title: 'Quarterly report, final' },
+      { token: grace.token, headers: { 'if-match': asEditor.headers.get('etag') ?? '' } },
+    );
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ title: 'Quarterly report, final', version: 2, access: 'editor', ownerId: ada.id });
     expect(edited.headers.get('etag')).toBe(`"${task.id}.2.editor"`);
@@ -160,7 +164,9 @@ describe('sharing (e2e)', () => {
 
     // Malformed ids are the route's 404.
     expect((await t.api.get(`/v1/tasks/not-a-uuid/shares`, { token: ada.token })).status).toBe(404);
-    expect((await t.api.delete(`/v1/tasks/${task.id}/shares/not-a-uuid`, { token: ada.token })).body.type).toBe('https://taskwright.dev/problems/share-not-found');
+    expect((await t.api.delete(`/v1/tasks/${task.id}/shares/not-a-uuid`, { token: ada.token })).body.type).toBe(
+      'https://taskwright.dev/problems/share-not-found',
+    );
   });
 
   it('stops at 100 grants per task', async () => {

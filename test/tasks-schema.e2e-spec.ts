@@ -183,7 +183,8 @@ describe('tasks schema (e2e)', () => {
         expect(new Set(planNodes.filter((node) => node['Index Name']).map((node) => node['Index Name']))).toEqual(
           new Set([ownIndex, sharedIndex, 'tasks_pkey']),
         );
-        for (const node of planNodes) expect({ node: node['Node Type'], rows: node['Actual Rows'] ?? 0 }).toEqual({ node: node['Node Type'], rows: expect.any(Number) });
+        for (const node of planNodes)
+          expect({ node: node['Node Type'], rows: node['Actual Rows'] ?? 0 }).toEqual({ node: node['Node Type'], rows: expect.any(Number) });
         expect(Math.max(...planNodes.map((node) => node['Actual Rows'] ?? 0))).toBeLessThanOrEqual(42);
       }
     },
@@ -198,7 +199,12 @@ describe('tasks schema (e2e)', () => {
         [id, ownerId],
       );
       expect(planNodes.map((node) => node['Node Type'])).not.toContain('Seq Scan');
-      expect(planNodes.filter((node) => node['Index Name']).map((node) => node['Index Name']).sort()).toEqual(['task_shares_pkey', 'task_shares_pkey', 'tasks_pkey']);
+      expect(
+        planNodes
+          .filter((node) => node['Index Name'])
+          .map((node) => node['Index Name'])
+          .sort(),
+      ).toEqual(['task_shares_pkey', 'task_shares_pkey', 'tasks_pkey']);
     }
   });
 

@@ -150,6 +150,7 @@ describe('TaskCursorCodec', () => {
     expect(problemOf(() => codec.decode(token, '-createdAt', { ...filters, status: 'done' })).message).toMatch(/other filters/);
     expect(problemOf(() => codec.decode(token, '-createdAt', { ...filters, q: undefined })).message).toMatch(/other filters/);
     expect(problemOf(() => codec.decode(token, '-createdAt', { ...filters, ownerId: ID })).message).toMatch(/other filters/);
+    expect(problemOf(() => codec.decode(token, '-createdAt', { ...filters, scope: 'shared' })).message).toMatch(/other filters/);
   });
 });
 
@@ -164,6 +165,8 @@ describe('filterFingerprint', () => {
       { ...base, dueBefore: '2026-01-01T00:00:00Z' },
       { ...base, dueAfter: '2026-01-01T00:00:00Z' },
       { ...base, q: 'x' },
+      { ...base, scope: 'own' },
+      { ...base, scope: 'shared' },
     ];
     expect(new Set(variants.map(filterFingerprint)).size).toBe(variants.length);
   });

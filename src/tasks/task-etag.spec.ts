@@ -8,6 +8,20 @@ describe('task ETags and If-Match', () => {
     expect(taskEtag(ID, 3)).not.toBe(taskEtag(ID, 4));
   });
 
+  it("ends a grantee's ETag with their access, so a change of role is a new validator; the owner's has none", () => {
+    expect(taskEtag(ID, 3, 'owner')).toBe(`"${ID}.3"`);
+    expect(taskEtag(ID, 3, 'editor')).toBe(`"${ID}.3.editor"`);
+    expect(taskEtag(ID, 3, 'viewer')).toBe(`"${ID}.3.viewer"`);
+  });
+
+  it("accepts a grantee's ETag in If-Match for the version it names, whatever the access", () => {
+    expect(expectedVersionFromIfMatch(taskEtag(ID, 12, 'editor'), ID)).toBe(12);
+    expect(expectedVersionFromIfMatch(taskEtag(ID, 5, 'viewer'), ID)).toBe(5);
+    for (const header of [`"${ID}.5.owner"`, `"${ID}.5.admin"`, `"${ID}.5.editor.editor"`, `"${ID}.editor"`, `"${ID}.5editor"`, `"${ID}.5.Editor"`]) {
+      expect({ header, version: expectedVersionFromIfMatch(header, ID) }).toEqual({ header, version: UNMATCHABLE_VERSION });
+    }
+  });
+
   it('reads the version an If-Match demands', () => {
     expect(expectedVersionFromIfMatch(undefined, ID)).toBeUndefined();
     expect(expectedVersionFromIfMatch('*', ID)).toBeUndefined();

@@ -51,5 +51,14 @@ export const UPDATABLE_FIELDS = ['title', 'description', 'status', 'priority', '
 
 /** The filters of a list request for one owner (the other fields of the query are left out). */
 export function taskFilters(ownerId: string, query: Omit<TaskFilters, 'ownerId'>): TaskFilters {
-  return { ownerId, scope: query.scope, status: query.status, priority: query.priority, tag: query.tag, dueBefore: query.dueBefore, dueAfter: query.dueAfter, q: query.q };
+  return {
+    ownerId,
+    scope: query.scope,
+    status: query.status,
+    priority: query.priority,
+    tag: query.tag,
+    dueBefore: query.dueBefore,
+    dueAfter: query.dueAfter,
+    q: query.q,
+  };
 }

@@ -77,7 +77,9 @@ describe('buildListQuery', () => {
   it('keeps undated tasks last in both due orders, through the expressions the indexes are built on', () => {
     const asc = buildListQuery(base, 'dueAt', 11, positionOf(row, 'dueAt'));
     expect(asc.text).toContain("(coalesce(t.due_at, 'infinity'::timestamptz), t.id) > (coalesce($3::timestamptz, 'infinity'::timestamptz), $4::uuid)");
-    expect(asc.text).toContain("(coalesce(share.task_due_at, 'infinity'::timestamptz), share.task_id) > (coalesce($3::timestamptz, 'infinity'::timestamptz), $4::uuid)");
+    expect(asc.text).toContain(
+      "(coalesce(share.task_due_at, 'infinity'::timestamptz), share.task_id) > (coalesce($3::timestamptz, 'infinity'::timestamptz), $4::uuid)",
+    );
     expect(asc.text).toContain("ORDER BY coalesce(t.due_at, 'infinity'::timestamptz) ASC, t.id ASC");
     expect(asc.params[2]).toBeNull();
     const desc = buildListQuery(own, '-dueAt', 11);

@@ -212,7 +212,11 @@ export function buildListQuery(filters: TaskFilters, sort: TaskSort, fetch: numb
     return conditions;
   };
   const orderBy = (expressions: string[]): string => expressions.map((expression) => `${expression} ${direction}`).join(', ');
-  const sortKeys = (columns: SortColumns): string => plan.expressions(columns).map((expression, index) => `${expression} AS k${index}`).join(', ');
+  const sortKeys = (columns: SortColumns): string =>
+    plan
+      .expressions(columns)
+      .map((expression, index) => `${expression} AS k${index}`)
+      .join(', ');
 
   // An admin reading another user's tasks reads them as a viewer unless a grant says more.
   const ownAccess = viewerId === filters.ownerId ? `'owner'` : `coalesce(${accessExpression('t', param(viewerId, '{}::uuid'))}, 'viewer')`;

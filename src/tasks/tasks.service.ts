@@ -92,7 +92,7 @@ export class TasksService {
         throw new ProblemException(403, 'forbidden', "Only admins may list another user's tasks (ownerId)");
       }
       if (query.scope === 'shared') {
-        throw new ValidationProblem([{ field: 'scope', message: 'scope=shared cannot be combined with ownerId, which lists that user\'s own tasks' }]);
+        throw new ValidationProblem([{ field: 'scope', message: "scope=shared cannot be combined with ownerId, which lists that user's own tasks" }]);
       }
       filters = { ...taskFilters(query.ownerId.toLowerCase(), query), scope: 'own' };
     }

@@ -147,6 +147,30 @@ describe('UserCacheService', () => {
     expect(await svc.lookup('bob', 'k')).toMatchObject({ hit: true, json: 'bob' });
   });
 
+  it('makes the reads of every user named stale in one write (the audience of a shared task), and nobody else’s', async () => {
+    const { svc } = service(cache);
+    for (const user of ['alice', 'bob', 'carol']) await readThrough(svc, user, 'k', user);
+    const mset = jest.spyOn(cache, 'mset');
+    await svc.invalidate('alice', 'bob', 'alice');
+    expect(mset).toHaveBeenCalledTimes(1);
+    expect(mset.mock.calls[0]?.[0]).toHaveLength(2);
+    expect((await svc.lookup('alice', 'k')).hit).toBe(false);
+    expect((await svc.lookup('bob', 'k')).hit).toBe(false);
+    expect(await svc.lookup('carol', 'k')).toMatchObject({ hit: true, json: 'carol' });
+    await svc.invalidate();
+    expect(mset).toHaveBeenCalledTimes(1);
+  });
+
+  it('serves none of the users’ entries after a failed invalidation of several', async () => {
+    const { svc } = service(cache);
+    for (const user of ['alice', 'bob']) await readThrough(svc, user, 'k', user);
+    store.setDown(true, ['set']);
+    await svc.invalidate('alice', 'bob');
+    store.setDown(false, ['set']);
+    expect((await svc.lookup('alice', 'k')).hit).toBe(false);
+    expect((await svc.lookup('bob', 'k')).hit).toBe(false);
+  });
+
   it('caches the writer’s reads again after the write: the next read is stored, the one after is a hit', async () => {
     const { svc } = service(cache);
     await readThrough(svc, 'alice', 'k', 'before the write');

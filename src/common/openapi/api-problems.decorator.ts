@@ -45,11 +45,12 @@ type ProblemExample = { type: string; detail: string; instance: string; errors?:
 
 /** The example problem+json body of a status (a generic one for a status without its own), or of `own`. */
 export function problemExample(status: number, own?: ProblemExample): Record<string, unknown> {
-  const example = own ?? EXAMPLES[status] ?? {
-    type: (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z0-9]+/g, '-'),
-    detail: STATUS_CODES[status],
-    instance: '/v1/tasks',
-  };
+  const example = own ??
+    EXAMPLES[status] ?? {
+      type: (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+      detail: STATUS_CODES[status],
+      instance: '/v1/tasks',
+    };
   return {
     type: `https://taskwright.dev/problems/${example.type}`,
     title: STATUS_CODES[status] ?? 'Error',

@@ -51,7 +51,7 @@ const ACTION_REFUSALS: Readonly<Record<TaskAction, string>> = {
   read: 'You cannot read this task',
   update: 'Your access to this task is read-only (viewer); ask its owner for editor access',
   delete: 'Only the owner can delete this task',
-  share: "Only the owner can see or change who has access to this task",
+  share: 'Only the owner can see or change who has access to this task',
   leave: 'The owner cannot leave their own task; delete it instead',
 };
 

@@ -63,7 +63,9 @@ export class SharesController {
   @ApiCreatedResponse({
     type: ShareDto,
     description: 'Shared (a new grant)',
-    headers: { Location: { description: 'The URL of this grant', schema: { type: 'string', example: `${TASK_EXAMPLE}/019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f71` } } },
+    headers: {
+      Location: { description: 'The URL of this grant', schema: { type: 'string', example: `${TASK_EXAMPLE}/019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f71` } },
+    },
   })
   @ApiOkResponse({ type: ShareDto, description: 'The role of an existing grant changed' })
   @ApiProblem(400, 'Malformed or invalid input (`validation-failed`), or your own email (`cannot-share-with-self`)', {
@@ -78,11 +80,15 @@ export class SharesController {
     detail: 'No account has this email',
     instance: TASK_EXAMPLE,
   })
-  @ApiProblem(409, 'The account is disabled (`account-disabled`), already has this role (`already-shared`), or the task has 100 grants (`share-limit-reached`)', {
-    type: 'already-shared',
-    detail: 'This task is already shared with this user as editor; nothing was changed',
-    instance: TASK_EXAMPLE,
-  })
+  @ApiProblem(
+    409,
+    'The account is disabled (`account-disabled`), already has this role (`already-shared`), or the task has 100 grants (`share-limit-reached`)',
+    {
+      type: 'already-shared',
+      detail: 'This task is already shared with this user as editor; nothing was changed',
+      instance: TASK_EXAMPLE,
+    },
+  )
   async grant(
     @CurrentUser() user: AuthUser,
     @IdParam('id', taskNotFound) id: string,
@@ -116,12 +122,12 @@ export class SharesController {
     summary: 'Revoke a grant, or leave a shared task',
     description:
       'The owner revokes anyone; a grantee leaves by naming themself (their own user id), and may not remove anyone else (403). ' +
-      'The task leaves the grantee\'s list at once and their change feed gets a tombstone for it.',
+      "The task leaves the grantee's list at once and their change feed gets a tombstone for it.",
   })
   @TASK_ID
   @USER_ID
   @ApiNoContentResponse({ description: 'Revoked (or left)' })
-  @ApiProblem(403, "A grantee naming someone else (`forbidden`), or the owner naming themself", {
+  @ApiProblem(403, 'A grantee naming someone else (`forbidden`), or the owner naming themself', {
     type: 'forbidden',
     detail: 'Only the owner can see or change who has access to this task',
     instance: `${TASK_EXAMPLE}/019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f71`,
