@@ -5,7 +5,7 @@ import { ProblemException, ValidationProblem } from '../common/problem/problem.e
 import { UserCacheService } from '../common/cache/user-cache.service';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { authorize, type TaskAction } from './access/task-access.policy';
+import { authorize, type TaskAccess, type TaskAction } from './access/task-access.policy';
 import type { CreateTaskDto } from './dto/create-task.dto';
 import type { ListTasksQueryDto } from './dto/list-tasks-query.dto';
 import type { TaskDto, TaskPageDto } from './dto/task.dto';
@@ -71,6 +71,11 @@ export class TasksService {
     });
     this.idempotency.purgeExpiredSoon();
     return created;
+  }
+
+  /** `userId`'s access to the live task `id` (undefined: none), for the access policy. */
+  accessOf(userId: string, id: string): Promise<TaskAccess | undefined> {
+    return this.tasks.accessOf(userId, id);
   }
 
   async findOne(userId: string, id: string): Promise<TaskDto> {

@@ -5,6 +5,7 @@ import type { AuthUser } from '../../common/auth/auth-user';
 import { CurrentUser } from '../../common/auth/current-user.decorator';
 import { IdParam } from '../../common/http/id-param.decorator';
 import { ApiDatabaseProblems, ApiProblem, ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { RequiresTaskAccess } from '../access/task-access.guard';
 import { taskNotFound } from '../task-not-found';
 import { ShareDto, ShareListDto, ShareTaskDto } from './dto/share.dto';
 import { shareNotFound, SharesService } from './shares.service';
@@ -37,16 +38,18 @@ export class SharesController {
   constructor(private readonly shares: SharesService) {}
 
   @Get()
+  @RequiresTaskAccess('share')
   @ApiOperation({ summary: 'Who the task is shared with', description: 'Its owner only. Oldest grant first; a task has at most 100.' })
   @TASK_ID
   @ApiOkResponse({ type: ShareListDto })
   @OWNER_ONLY
   @TASK_NOT_FOUND
-  async list(@CurrentUser() user: AuthUser, @IdParam('id', taskNotFound) id: string): Promise<ShareListDto> {
-    return { data: await this.shares.list(user, id) };
+  async list(@IdParam('id', taskNotFound) id: string): Promise<ShareListDto> {
+    return { data: await this.shares.list(id) };
   }
 
   @Put()
+  @RequiresTaskAccess('share')
   @ApiOperation({
     summary: 'Share the task with an account, or change its role',
     description:
@@ -102,6 +105,7 @@ export class SharesController {
   }
 
   @Get(':userId')
+  @RequiresTaskAccess('share')
   @ApiOperation({ summary: 'One grant of the task', description: 'Its owner only.' })
   @TASK_ID
   @USER_ID
@@ -112,12 +116,14 @@ export class SharesController {
     detail: 'This task is not shared with this user',
     instance: `${TASK_EXAMPLE}/019a8f2e-6c1d-7b3a-9f10-2b7c4d5e6f71`,
   })
-  findOne(@CurrentUser() user: AuthUser, @IdParam('id', taskNotFound) id: string, @IdParam('userId', shareNotFound) userId: string): Promise<ShareDto> {
-    return this.shares.findOne(user, id, userId);
+  findOne(@IdParam('id', taskNotFound) id: string, @IdParam('userId', shareNotFound) userId: string): Promise<ShareDto> {
+    return this.shares.findOne(id, userId);
   }
 
   @Delete(':userId')
   @HttpCode(204)
+  // Naming oneself is leaving (a grantee's right); naming anyone else is revoking (the owner's).
+  @RequiresTaskAccess((request) => (request.params.userId?.toLowerCase() === request.user?.id ? 'leave' : 'share'))
   @ApiOperation({
     summary: 'Revoke a grant, or leave a shared task',
     description:
