@@ -47,7 +47,8 @@ module.exports = {
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/migrations/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
       transform,
       transformIgnorePatterns,
-      modulePathIgnorePatterns: ['<rootDir>/dist'],
+      // A mutation run's sandbox is a copy of the project (same package name, same specs).
+      modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/.stryker-tmp'],
     },
     {
       displayName: 'e2e',
@@ -58,7 +59,8 @@ module.exports = {
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       transform,
       transformIgnorePatterns,
-      modulePathIgnorePatterns: ['<rootDir>/dist'],
+      // A mutation run's sandbox is a copy of the project (same package name, same specs).
+      modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/.stryker-tmp'],
       slowTestThreshold: 20,
     },
   ],

@@ -66,6 +66,8 @@ describe('user cursors', () => {
       type: 'invalid-cursor',
       field: 'cursor',
     });
+    // The detail tells the client what to do.
+    expect(problem.message).toMatch(/start again without a cursor/);
   });
 
   it('accept the same payload signed with the right key (so the refusals above are about what they name)', () => {

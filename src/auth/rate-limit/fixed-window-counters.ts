@@ -46,6 +46,7 @@ export class FixedWindowCounters {
     if (entry === undefined) {
       entry = { hits: 0, until: now + ttlMs, blocked: false };
       this.entries.set(key, entry);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: making room early only costs time (it drops expired keys, which their next hit discards anyway, and evicts nothing within the budget)
       if (this.entries.size > this.maxKeys) this.makeRoom();
     }
     entry.hits += 1;

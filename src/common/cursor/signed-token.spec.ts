@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { SignedTokenCodec } from './signed-token';
 
 const SECRET = 'secret-one-secret-one-secret-one-32';
@@ -10,6 +11,20 @@ describe('SignedTokenCodec', () => {
       const token = codec.encode(value);
       expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
       expect(codec.decode(token)).toEqual(value);
+    }
+  });
+
+  /** What a holder of the key could sign: any payload text, valid or not. */
+  function signRaw(payload: string): string {
+    const key = createHmac('sha256', SECRET).update('taskwright:purpose-a:v1').digest();
+    return `${payload}.${createHmac('sha256', key).update(payload).digest().subarray(0, 16).toString('base64url')}`;
+  }
+
+  it('refuses, even with a matching MAC, a payload that is not base64url JSON (undefined, never a throw)', () => {
+    const json = Buffer.from(JSON.stringify({ a: 1 })).toString('base64url');
+    expect(codec.decode(signRaw(json))).toEqual({ a: 1 });
+    for (const payload of [`!${json}`, `${json}!`, `${json}=`, Buffer.from('not json').toString('base64url'), Buffer.from('{"a":').toString('base64url')]) {
+      expect({ payload, decoded: codec.decode(signRaw(payload)) }).toEqual({ payload, decoded: undefined });
     }
   });
 

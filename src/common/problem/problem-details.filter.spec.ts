@@ -124,6 +124,9 @@ describe('mapError, every mapping a client relies on', () => {
     expect(mapError(new HttpException('x', 599)).type).toBe('error');
     const notFastify = new HttpException('Bad thing', 400, { cause: new Error('inner') });
     expect(mapError(notFastify)).toEqual({ status: 400, type: 'bad-request', detail: 'Bad thing' });
+    // A response of null (possible from any library's HttpException) keeps the exception's own message.
+    const nullResponse = new HttpException(null as unknown as string, 418);
+    expect(mapError(nullResponse)).toEqual({ status: 418, type: 'i-m-a-teapot', detail: nullResponse.message });
   });
 
   it('rewrites only the router’s own "Cannot METHOD /path" 404', () => {
@@ -226,6 +229,8 @@ describe('ProblemDetailsFilter', () => {
     new ProblemDetailsFilter().catch(boom, first.host);
     expect(first.reply.statusCode).toBe(500);
     expect(error).toHaveBeenCalledWith({ err: boom, requestId: 'req-42', path: '/v1/tasks?x=1' }, 'unhandled error');
+    // Under its own context, which operators filter the logs by.
+    expect((error.mock.contexts[0] as { context?: string }).context).toBe('ProblemDetails');
 
     const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:5432'), { code: 'ECONNREFUSED' });
     const second = hostFor('/v1/tasks');
