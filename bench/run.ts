@@ -24,6 +24,7 @@ import { buildComparisons, checkDeepCursor, deepCursor, type Fleet, type Scenari
 import { BENCH_PASSWORD, cleanUpWrites, createdTaskTitle, deepOwnerEmail, ensureDataset, removeSessions, userEmail } from './lib/seed';
 import { type ServerKind, ServerProcess, type ServerSpec, stopAllServers } from './lib/servers';
 import { runLoad } from './lib/load';
+import { loadSharingFixture } from './lib/sharing';
 import { cycle, errorMessage, formatDuration, formatFixed, formatInt, sleep } from './lib/util';
 
 /**
@@ -398,12 +399,15 @@ async function main(): Promise<void> {
 
     const pool = new TaskPool(db.url, accounts);
     await pool.load(options.tasksPerAccount);
+    progress.update('sharing: the mixed-list cursor and the tasks to read and grant');
+    const sharing = await loadSharingFixture(db.url, jwtSecret, dataset, { readTasks: 200, grantTasks: 200, grantees: 8 });
+    await checkDeepCursor(fleet.twNoCache, deepAccount, sharing.mixedDeepCursor);
     const sqlFiles = new Map(all.map((s) => [s.spec.id, s.spec.env.BENCH_SQL_CAPTURE_FILE ?? '']));
     progress.update('parity probes');
     let parity: ParityFinding[] = [];
     try {
       // Parity compares Taskwright with the baseline; against Taskwright itself there is nothing to compare.
-      if (!againstTaskwright(options)) parity = await checkParity(fleet, accounts, pool, sqlFiles);
+      if (!againstTaskwright(options)) parity = await checkParity(fleet, accounts, pool, sqlFiles, { deepAccount, fixture: sharing });
     } catch (error) {
       parity = [{ probe: 'parity probes', ok: false, detail: `failed: ${errorMessage(error)}` }];
     }
@@ -413,7 +417,7 @@ async function main(): Promise<void> {
     );
     await cleanUpWrites(db.url, options.dataset.namespace);
 
-    const context: ScenarioContext = { options, fleet, databaseUrl: db.url, jwtSecret, accounts, deepAccount, loginEmails, pool };
+    const context: ScenarioContext = { options, fleet, databaseUrl: db.url, jwtSecret, accounts, deepAccount, loginEmails, pool, sharing };
     const depth = Math.round(options.dataset.deepOwnerTasks * 0.9);
     const cursor = await deepCursor(context, depth);
     await checkDeepCursor(fleet.twNoCache, deepAccount, cursor);
@@ -510,9 +514,9 @@ async function main(): Promise<void> {
           .map(([key, value]) => [key, key === 'JWT_SECRET' ? '(random per run, 48 characters)' : value]),
       ),
       dataset: {
-        'Data set': `${formatInt(options.dataset.users)} users with ${formatInt(dataset.totalTasks - options.dataset.deepOwnerTasks)} tasks (Zipf spread: the largest owns ${formatInt(
+        'Data set': `${formatInt(options.dataset.users)} users with ${formatInt(dataset.totalTasks - options.dataset.deepOwnerTasks - dataset.sharedWithDeepOwner)} tasks (Zipf spread: the largest owns ${formatInt(
           Math.round(options.dataset.spreadTasks / harmonic(options.dataset.users)),
-        )}), plus one owner of ${formatInt(options.dataset.deepOwnerTasks)}; ${dataset.seededSeconds > 0 ? `seeded in ${formatDuration(dataset.seededSeconds * 1000)}` : 'reused from an earlier run'}`,
+        )}), plus one owner of ${formatInt(options.dataset.deepOwnerTasks)} with ${formatInt(dataset.sharedWithDeepOwner)} more tasks shared with them (owned by the lower half of the users, viewer or editor, created across the same time range); ${dataset.seededSeconds > 0 ? `seeded in ${formatDuration(dataset.seededSeconds * 1000)}` : 'reused from an earlier run'}`,
         'Load users': `${accounts.length} logged-in users (ranks 1–${accounts.length}, the biggest owners), ${pool.all.length} of their tasks for GET/PATCH by id`,
       },
       comparisons: results,

@@ -8,8 +8,10 @@
  * - HS256 access-token verification with the same secret, issuer, audience and claim checks;
  * - the session-revocation check against the same store, the same SQL on a miss;
  * - the user-scoped response cache (same scheme: one read of three keys per cached GET);
- * - the same SQL as TasksService (the list SQL comes from Taskwright's own pure query builder);
- * - the same JSON, ETag, Cache-Control, Location and 304/412 behaviour.
+ * - the same SQL as TasksService and SharesService (the list and update SQL come from Taskwright's
+ *   own pure query builders, the access conditions from its policy module);
+ * - the same JSON, ETag, Cache-Control, Location and 304/403/409/412 behaviour, sharing included
+ *   (the mixed list with `access`, reads of shared tasks, grants and revocations).
  *
  * Not done here (Taskwright's own costs, visible in the profile): request logging and Prometheus
  * metrics.
@@ -26,7 +28,11 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Pool, type PoolClient } from 'pg';
 import { createClient, type RedisClientType } from '@redis/client';
-import { buildListQuery, buildUpdateQuery, positionOf, TASK_COLUMNS, type TaskRow } from '../../src/tasks/tasks.repository';
+import { buildListQuery, buildUpdateQuery, positionOf, TASK_COLUMNS, TASK_FIELDS, type TaskRow } from '../../src/tasks/tasks.repository';
+import { selectList } from '../../src/database/select-list';
+import { TaskEntity } from '../../src/tasks/task.entity';
+import { accessCondition, accessExpression, authorize, type ShareRole, type TaskAccess } from '../../src/tasks/access/task-access.policy';
+import { canonicalEmail } from '../../src/users/canonical-email';
 import { etagOfJson, ifNoneMatchMatches } from '../../src/common/http/etag';
 import { isUuid } from '../../src/common/uuid';
 import { hashRequest } from '../../src/common/idempotency/canonical-json';
@@ -35,7 +41,7 @@ import { expectedVersionFromIfMatch, taskEtag } from '../../src/tasks/task-etag'
 import { toTaskDto } from '../../src/tasks/task.mapper';
 import { TaskCursorCodec } from '../../src/tasks/task-cursor';
 import { ProblemException } from '../../src/common/problem/problem.exception';
-import { taskFilters, UPDATABLE_FIELDS } from '../../src/tasks/task.types';
+import { type TaskFilters, taskFilters, UPDATABLE_FIELDS } from '../../src/tasks/task.types';
 import type { TaskDto } from '../../src/tasks/dto/task.dto';
 import { requestCacheKey, UserCache } from './cache';
 import { v7 as uuidv7 } from 'uuid';
@@ -45,7 +51,7 @@ import { AccessTokenVerifier, type AccessClaims } from './jwt';
 import { RateLimiter } from './rate-limit';
 import { setRedisDeadline } from './redis-deadline';
 import { SessionCheck } from './sessions';
-import { Invalid, parseListQuery, parseTaskBody, type FieldError } from './validate';
+import { Invalid, parseListQuery, parseShareBody, parseTaskBody, type FieldError } from './validate';
 
 function env(name: string, fallback?: string): string {
   const value = process.env[name];
@@ -124,6 +130,7 @@ class Problem extends Error {
 app.setErrorHandler((error: unknown, request, reply) => {
   let problem: Problem;
   if (error instanceof Problem) problem = error;
+  else if (error instanceof ProblemException) problem = new Problem(error.getStatus(), error.problemType, error.message, error.errors, error.headers);
   else if (error instanceof Invalid) problem = new Problem(400, 'validation-failed', 'The request is invalid: see errors', error.errors);
   else {
     const statusCode = typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
@@ -212,6 +219,46 @@ function taskNotFound(): Problem {
   return new Problem(404, 'not-found', 'No task with this id');
 }
 
+function shareNotFound(): Problem {
+  return new Problem(404, 'share-not-found', 'This task is not shared with this user');
+}
+
+/*
+ * TasksRepository's and SharesRepository's statements that are not built by an exported function,
+ * written out (the parity probes compare them with what Taskwright sends).
+ */
+/** TasksRepository.findVisible: the live task if the caller may read it, with their access. */
+const FIND_VISIBLE_SQL = `SELECT ${TASK_COLUMNS}, ${accessExpression('t', '$2::uuid')} AS access FROM tasks t
+  WHERE t.id = $1 AND t.deleted_at IS NULL AND ${accessCondition('read', 't', '$2::uuid')}`;
+/** TasksRepository.accessOf: the caller's access to the live task (NULL: none). */
+const ACCESS_OF_SQL = `SELECT ${accessExpression('t', '$2::uuid')} AS access FROM tasks t WHERE t.id = $1 AND t.deleted_at IS NULL`;
+/** TasksRepository.audience: everyone whose cached reads a change of the task touches. */
+const AUDIENCE_SQL = `SELECT owner_id AS "userId" FROM tasks WHERE id = $1
+  UNION SELECT grantee_id FROM task_shares WHERE task_id = $1
+  UNION SELECT grantee_id FROM task_access_ends WHERE task_id = $1`;
+/** TasksRepository.insert's RETURNING list (TASK_FIELDS unqualified). */
+const TASK_COLUMNS_UNQUALIFIED = selectList(TaskEntity, TASK_FIELDS);
+/** UsersRepository.findByEmail, as TypeORM's query builder writes it. */
+const FIND_USER_BY_EMAIL_SQL = `SELECT "u"."id" AS "u_id", "u"."email" AS "u_email", "u"."name" AS "u_name", "u"."role" AS "u_role", "u"."disabled" AS "u_disabled", "u"."created_at" AS "u_created_at", "u"."updated_at" AS "u_updated_at" FROM "users" "u" WHERE "u"."email_canonical" = $1`;
+const SHARE_SQL = {
+  lockTask: `SELECT owner_id AS "ownerId", created_at AS "createdAt", updated_at AS "updatedAt", priority, due_at AS "dueAt"
+    FROM tasks WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE`,
+  roleOf: `SELECT role FROM task_shares WHERE task_id = $1 AND grantee_id = $2`,
+  count: `SELECT count(*)::integer AS count FROM task_shares WHERE task_id = $1`,
+  insert: `INSERT INTO task_shares (task_id, grantee_id, owner_id, role, task_created_at, task_updated_at, task_priority, task_due_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  updateRole: `UPDATE task_shares SET role = $3 WHERE task_id = $1 AND grantee_id = $2`,
+  find: `SELECT u.id AS "userId", u.name, u.email, share.role, share.created_at AS "createdAt" FROM task_shares share JOIN users u ON u.id = share.grantee_id WHERE share.task_id = $1 AND share.grantee_id = $2`,
+  delete: `DELETE FROM task_shares WHERE task_id = $1 AND grantee_id = $2 RETURNING grantee_id`,
+};
+/** SharesService.MAX_SHARES_PER_TASK (not imported: its module pulls in the whole users feature). */
+const MAX_SHARES_PER_TASK = 100;
+
+async function accessOf(client: Pool | PoolClient, userId: string, id: string): Promise<TaskAccess | undefined> {
+  const { rows } = await client.query<{ access: TaskAccess | null }>(ACCESS_OF_SQL, [id, userId]);
+  return rows[0]?.access ?? undefined;
+}
+
 app.get('/health/ready', async (_request, reply) => {
   await pool.query('SELECT 1');
   void reply.header('cache-control', 'no-store');
@@ -221,10 +268,14 @@ app.get('/health/ready', async (_request, reply) => {
 app.get('/v1/tasks', async (request, reply) => {
   const caller = await authenticate(request, reply);
   const query = parseListQuery(request.query as Record<string, unknown>);
-  if (query.ownerId !== undefined && caller.role !== 'admin') {
-    throw new Problem(403, 'forbidden', "Only admins may list another user's tasks (ownerId)");
+  let filters: TaskFilters = taskFilters(caller.id, query);
+  if (query.ownerId !== undefined) {
+    if (caller.role !== 'admin') throw new Problem(403, 'forbidden', "Only admins may list another user's tasks (ownerId)");
+    if (query.scope === 'shared') {
+      throw new Invalid([{ field: 'scope', message: "scope=shared cannot be combined with ownerId, which lists that user's own tasks" }]);
+    }
+    filters = { ...taskFilters(query.ownerId.toLowerCase(), query), scope: 'own' };
   }
-  const filters = taskFilters(query.ownerId?.toLowerCase() ?? caller.id, query);
   const load = async (): Promise<{ body: unknown }> => {
     let after;
     if (query.cursor !== undefined) {
@@ -235,7 +286,7 @@ app.get('/v1/tasks', async (request, reply) => {
         throw error;
       }
     }
-    const { text, params } = buildListQuery(filters, query.sort, query.limit + 1, after);
+    const { text, params } = buildListQuery(filters, query.sort, query.limit + 1, after, caller.id);
     const { rows } = await pool.query<TaskRow>(text, params);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
@@ -259,10 +310,10 @@ app.get<{ Params: { id: string } }>('/v1/tasks/:id', async (request, reply) => {
   await cachedGet(request, reply, caller, async () => {
     if (!isUuid(request.params.id)) throw taskNotFound();
     const id = request.params.id.toLowerCase();
-    const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, caller.id]);
+    const { rows } = await pool.query<TaskRow>(FIND_VISIBLE_SQL, [id, caller.id]);
     const row = rows[0];
     if (row === undefined) throw taskNotFound();
-    return { body: toTaskDto(row), etag: taskEtag(row.id, row.version) };
+    return { body: toTaskDto(row), etag: taskEtag(row.id, row.version, row.access) };
   });
   return reply;
 });
@@ -276,7 +327,7 @@ async function insertTask(client: Pool | PoolClient, ownerId: string, task: NewT
   const { rows } = await client.query<TaskRow>(
     `INSERT INTO tasks (id, owner_id, title, description, status, priority, due_at, tags, completed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $5::task_status = 'done' THEN now() END)
-       RETURNING ${TASK_COLUMNS}`,
+       RETURNING ${TASK_COLUMNS_UNQUALIFIED}, 'owner' AS access`,
     [uuidv7(), ownerId, task.title, task.description, task.status, task.priority, task.dueAt, task.tags],
   );
   const row = rows[0];
@@ -316,7 +367,8 @@ async function createTask(ownerId: string, task: NewTask, key: string | undefine
       if (existing === undefined || existing.requestHash !== requestHash || existing.response === null) {
         throw new Problem(409, 'idempotency-key-reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request');
       }
-      result = { task: existing.response, replayed: true };
+      // A response stored before tasks carried `access` lacks it; its creator is the owner.
+      result = { task: { ...existing.response, access: 'owner' }, replayed: true };
     }
     await client.query('COMMIT');
   } catch (error) {
@@ -375,13 +427,119 @@ app.patch<{ Params: { id: string } }>('/v1/tasks/:id', async (request, reply) =>
   const { rows } = await pool.query<TaskRow>(update.text, update.params);
   const row = rows[0];
   if (row === undefined) {
-    const exists = await pool.query(`SELECT 1 FROM tasks WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`, [id, caller.id]);
-    if (exists.rows.length === 0) throw taskNotFound();
-    throw new Problem(412, 'precondition-failed', 'The task changed since you read it (If-Match does not name its current ETag); nothing was changed.');
+    // 404 when the caller cannot see it, 403 when they may not update it, else 412 (TasksService.failWrite).
+    authorize(await accessOf(pool, caller.id, id), 'update', taskNotFound);
+    throw new Problem(
+      412,
+      'precondition-failed',
+      'The task changed since you read it (If-Match does not name its current ETag); nothing was changed. GET it again and retry.',
+    );
   }
-  await cache.invalidate(caller.id);
-  void reply.header('etag', taskEtag(row.id, row.version));
+  // Everyone who can (or could until now) see the task: their cached reads go stale.
+  if (cache.enabled) {
+    const audience = await pool.query<{ userId: string }>(AUDIENCE_SQL, [id]);
+    await cache.invalidate(...audience.rows.map((r) => r.userId));
+  }
+  void reply.header('etag', taskEtag(row.id, row.version, row.access));
   return toTaskDto(row);
+});
+
+interface ShareBody {
+  user: { id: string; name: string; email: string };
+  role: ShareRole;
+  createdAt: string;
+}
+
+/**
+ * The caller's right to `action` on the task `id`, as TaskAccessGuard checks it on the sharing
+ * routes before the body is validated: 404 when they cannot see the task, 403 when they may not.
+ */
+async function requireTaskAccess(callerId: string, rawId: string, action: 'share' | 'leave'): Promise<string> {
+  if (!isUuid(rawId)) throw taskNotFound();
+  const id = rawId.toLowerCase();
+  authorize(await accessOf(pool, callerId, id), action, taskNotFound);
+  return id;
+}
+
+/**
+ * A grant or a change of role, as SharesService.grant (after the access check): the grantee by
+ * canonical email, then one transaction (the task row locked FOR NO KEY UPDATE, the grantee's
+ * current role, the count of grants, the insert or update, the grant read back), then the
+ * grantee's cache.
+ */
+async function grantShare(callerId: string, taskId: string, email: string, role: ShareRole): Promise<{ share: ShareBody; created: boolean }> {
+  const { rows: users } = await pool.query<{ u_id: string; u_disabled: boolean }>(FIND_USER_BY_EMAIL_SQL, [canonicalEmail(email)]);
+  const grantee = users[0];
+  const client = await pool.connect();
+  let outcome: { share: ShareBody; created: boolean };
+  try {
+    await client.query('START TRANSACTION');
+    const { rows: tasks } = await client.query<{ ownerId: string; createdAt: Date; updatedAt: Date; priority: string; dueAt: Date | null }>(
+      SHARE_SQL.lockTask,
+      [taskId],
+    );
+    const task = tasks[0];
+    // Deleted since the access check let the owner in.
+    if (task === undefined) throw taskNotFound();
+    if (grantee === undefined) throw new Problem(404, 'user-not-found', 'No account has this email');
+    if (grantee.u_id === callerId) {
+      throw new Problem(400, 'cannot-share-with-self', 'You own this task; share it with someone else', [{ field: 'email', message: 'email is your own' }]);
+    }
+    if (grantee.u_disabled) throw new Problem(409, 'account-disabled', 'This account is disabled and cannot be given access');
+    const { rows: current } = await client.query<{ role: ShareRole }>(SHARE_SQL.roleOf, [taskId, grantee.u_id]);
+    const currentRole = current[0]?.role;
+    if (currentRole === role) throw new Problem(409, 'already-shared', `This task is already shared with this user as ${role}; nothing was changed`);
+    if (currentRole === undefined) {
+      const { rows: counted } = await client.query<{ count: number }>(SHARE_SQL.count, [taskId]);
+      if ((counted[0]?.count ?? 0) >= MAX_SHARES_PER_TASK) {
+        throw new Problem(409, 'share-limit-reached', `A task can be shared with at most ${MAX_SHARES_PER_TASK} accounts; revoke one first`);
+      }
+      await client.query(SHARE_SQL.insert, [taskId, grantee.u_id, task.ownerId, role, task.createdAt, task.updatedAt, task.priority, task.dueAt]);
+    } else {
+      await client.query(SHARE_SQL.updateRole, [taskId, grantee.u_id, role]);
+    }
+    const { rows: shares } = await client.query<{ userId: string; name: string; email: string; role: ShareRole; createdAt: Date }>(SHARE_SQL.find, [
+      taskId,
+      grantee.u_id,
+    ]);
+    const share = shares[0];
+    if (share === undefined) throw new Error('a grant just written is missing');
+    outcome = {
+      share: { user: { id: share.userId, name: share.name, email: share.email }, role: share.role, createdAt: share.createdAt.toISOString() },
+      created: currentRole === undefined,
+    };
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  await cache.invalidate(outcome.share.user.id);
+  return outcome;
+}
+
+app.put<{ Params: { id: string } }>('/v1/tasks/:id/shares', async (request, reply) => {
+  const caller = await authenticate(request, reply);
+  const id = await requireTaskAccess(caller.id, request.params.id, 'share');
+  const body = parseShareBody(request.body);
+  const { share, created } = await grantShare(caller.id, id, body.email, body.role);
+  if (created) void reply.status(201).header('location', `/v1/tasks/${id}/shares/${share.user.id}`);
+  else void reply.status(200);
+  return share;
+});
+
+/** A revocation by the owner, or a grantee leaving (the access check, then SharesService.revoke: one DELETE). */
+app.delete<{ Params: { id: string; userId: string } }>('/v1/tasks/:id/shares/:userId', async (request, reply) => {
+  const caller = await authenticate(request, reply);
+  // Naming oneself is leaving (a grantee's right); naming anyone else is revoking (the owner's).
+  const id = await requireTaskAccess(caller.id, request.params.id, request.params.userId.toLowerCase() === caller.id ? 'leave' : 'share');
+  if (!isUuid(request.params.userId)) throw shareNotFound();
+  const userId = request.params.userId.toLowerCase();
+  const { rows } = await pool.query(SHARE_SQL.delete, [id, userId]);
+  if (rows.length === 0) throw shareNotFound();
+  await cache.invalidate(userId);
+  return reply.status(204).send();
 });
 
 async function main(): Promise<void> {

@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 
 /** One HTTP request of a scenario. `tag` comes back to onResponse (a task id, say). */
 export interface PlannedRequest {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   headers: Record<string, string>;
   body?: string;

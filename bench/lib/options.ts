@@ -9,7 +9,7 @@ export interface BenchOptions {
   durationSeconds: number;
   warmupSeconds: number;
   connections: number;
-  /** Scenario ids to run (all when undefined). */
+  /** Scenario ids (or groups, e.g. `shared-list`) to run (all when undefined). */
   only: string[] | undefined;
   profile: boolean;
   profileSeconds: number;
@@ -50,12 +50,13 @@ export interface BenchOptions {
 
 const HELP = `npm run bench [-- options]
 
-  --quick               small data set, short rounds (CI: under 2 minutes, figures only)
+  --quick               small data set, short rounds (CI: about 3 minutes, figures only)
   --rounds N            alternating A/B rounds per scenario (quick 2, full 5)
   --duration S          seconds per round and target (quick 2, full 10)
   --warmup S            unrecorded seconds per target before the rounds (quick 0.5, full 3)
   --connections N       concurrent connections (50)
-  --only a,b            run only these scenarios (ids in the table); results go to *-partial files
+  --only a,b            run only these scenarios (ids in the table, or the groups shared-list and
+                        shared-read); results go to *-partial files
   --profile / --no-profile
                         CPU-profile both servers under the list and create scenarios (default: full yes, quick no)
   --micro               only the micro-benchmarks behind the profile findings (bench/results/micro.md)
@@ -120,8 +121,9 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv): BenchOptio
     portBase: 3410,
     logLevel: 'info',
     dataset: quick
-      ? { namespace: 'quick', users: 100, spreadTasks: 20_000, deepOwnerTasks: 50_000 }
-      : { namespace: 'full', users: 2_000, spreadTasks: 250_000, deepOwnerTasks: 1_000_000 },
+      ? // One task shared with the deep owner for every 100 they own, in both modes.
+        { namespace: 'quick', users: 100, spreadTasks: 20_000, deepOwnerTasks: 50_000, sharedWithDeepOwner: 500 }
+      : { namespace: 'full', users: 2_000, spreadTasks: 250_000, deepOwnerTasks: 1_000_000, sharedWithDeepOwner: 10_000 },
     tokenUsers: quick ? 20 : 200,
     tasksPerAccount: quick ? 40 : 20,
     burstConnections: 8,

@@ -72,6 +72,7 @@ export function computeTargets(comparisons: ComparisonResult[]): Target[] {
     measured: deep ? `${ratio(deep.p50Ratio)} p50 (${deep.sides[0].p50} vs ${deep.sides[1].p50} ms), ${ratio(deep.p99Ratio)} p99` : 'not run',
     met: deep && !deep.hasErrors ? deep.p50Ratio <= 1.5 : undefined,
   });
+  targets.push(...sharingTargets(byId));
   const burst = byId.get('login-burst');
   targets.push({
     name: 'List p99 during a login burst ≤ 2 × without',
@@ -88,6 +89,78 @@ export function computeTargets(comparisons: ComparisonResult[]): Target[] {
     met: Number.isFinite(peak) ? peak <= 200 : undefined,
   });
   return targets;
+}
+
+/** A/B of one side of two comparisons (e.g. Taskwright's mixed list over its own-only list). */
+function sideRatios(a: ComparisonResult, b: ComparisonResult, side: 0 | 1): { p50: number; rps: number } {
+  return { p50: a.sides[side].p50 / b.sides[side].p50, rps: a.sides[side].rps / b.sides[side].rps };
+}
+
+/** The sharing scenarios' targets: Taskwright's ratios between two of them (the baseline's alongside, for scale). */
+function sharingTargets(byId: Map<string, ComparisonResult>): Target[] {
+  const targets: Target[] = [];
+  const mixed = byId.get('shared-list-mixed');
+  const deep = byId.get('shared-list-deep');
+  const own = byId.get('shared-list-own');
+  const describe = (a: ComparisonResult, b: ComparisonResult, what: string): string => {
+    const tw = sideRatios(a, b, 0);
+    const base = sideRatios(a, b, 1);
+    return `${what} ${ratio(tw.p50)} p50 (${a.sides[0].p50} vs ${b.sides[0].p50} ms), ${ratio(tw.rps)} req/s; baseline ${ratio(base.p50)} p50, ${ratio(base.rps)} req/s`;
+  };
+  targets.push({
+    name: 'Mixed list (own + shared) first and deep page ≤ 1.5 × own-only first page (Taskwright p50; (a)/(c) and (b)/(c), req/s shown)',
+    measured: mixed && deep && own ? `${describe(mixed, own, 'first')}; ${describe(deep, own, 'deep')}` : 'not run',
+    met:
+      mixed && deep && own && !mixed.hasErrors && !deep.hasErrors && !own.hasErrors
+        ? sideRatios(mixed, own, 0).p50 <= 1.5 && sideRatios(deep, own, 0).p50 <= 1.5
+        : undefined,
+  });
+  const sharedRead = byId.get('shared-read-shared');
+  const ownRead = byId.get('shared-read-own');
+  targets.push({
+    name: 'Read of a shared task ≤ 1.1 × read of an own task (Taskwright p50; req/s shown)',
+    measured: sharedRead && ownRead ? describe(sharedRead, ownRead, 'shared/own') : 'not run',
+    met: sharedRead && ownRead && !sharedRead.hasErrors && !ownRead.hasErrors ? sideRatios(sharedRead, ownRead, 0).p50 <= 1.1 : undefined,
+  });
+  return targets;
+}
+
+/** The sharing scenarios side by side, with each one's ratios to its reference (own-only list, own read). */
+function renderSharing(comparisons: ComparisonResult[]): string[] {
+  const byId = new Map(comparisons.map((c) => [c.id, c]));
+  const rows: Array<[string, string | undefined]> = [
+    ['shared-list-mixed', 'shared-list-own'],
+    ['shared-list-deep', 'shared-list-own'],
+    ['shared-list-own', undefined],
+    ['shared-list-shared', 'shared-list-own'],
+    ['shared-read-shared', 'shared-read-own'],
+    ['shared-read-own', undefined],
+    ['share-grant', undefined],
+  ];
+  const present = rows.filter(([id]) => byId.has(id));
+  if (present.length === 0) return [];
+  const lines = [
+    '## Sharing',
+    '',
+    "The deep owner's lists and reads with tasks shared with them, and grants by them; each row Taskwright vs the baseline in alternating rounds (cache off, except `share-grant`). " +
+      'Reference: the own-only first page for the lists, the read of an own task for the reads; ratio = this row / reference (p50: above 1 is slower; req/s: below 1 is slower).',
+    '',
+    '| Scenario | TW req/s | base req/s | TW / base req/s | p50 ms TW / base | p99 ms TW / base | CPU µs/req TW / base | Reference | TW ratio p50 / req/s | base ratio p50 / req/s |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+  ];
+  for (const [id, referenceId] of present) {
+    const c = byId.get(id) as ComparisonResult;
+    const reference = referenceId === undefined ? undefined : byId.get(referenceId);
+    const [tw, base] = c.sides;
+    const ratios = reference === undefined ? undefined : [sideRatios(c, reference, 0), sideRatios(c, reference, 1)];
+    lines.push(
+      `| ${c.hasErrors ? '⚠ ' : ''}\`${c.id}\` ${c.title} | ${formatInt(tw.rps)} | ${formatInt(base.rps)} | ${ratio(c.rpsRatio)} | ${tw.p50} / ${base.p50} | ${tw.p99} / ${base.p99} | ${formatInt(tw.cpuMicrosPerRequest)} / ${formatInt(base.cpuMicrosPerRequest)} | ${
+        reference === undefined ? '–' : `\`${reference.id}\``
+      } | ${ratios ? `${ratio(ratios[0]?.p50 ?? Number.NaN)} / ${ratio(ratios[0]?.rps ?? Number.NaN)}` : '–'} | ${ratios ? `${ratio(ratios[1]?.p50 ?? Number.NaN)} / ${ratio(ratios[1]?.rps ?? Number.NaN)}` : '–'} |`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 /**
@@ -146,6 +219,8 @@ export function renderMarkdown(report: BenchReport): string {
     }
     lines.push('');
   }
+  if (!report.comparisons.some((c) => c.against === 'baseline' && c.sides[1].label !== 'baseline')) lines.push(...renderSharing(report.comparisons));
+
   const self = report.comparisons.filter((c) => c.against === 'self');
   if (self.length > 0) {
     lines.push('## Taskwright against itself', '');

@@ -58,6 +58,8 @@ interface Side {
 
 export interface Comparison {
   id: string;
+  /** A name `--only` also takes, for comparisons reported together (`shared-list`). */
+  group?: string;
   title: string;
   /** `baseline`: side B is the bare baseline; `self`: both sides are Taskwright (deep vs first page, burst vs none). */
   against: 'baseline' | 'self';

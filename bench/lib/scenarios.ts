@@ -6,9 +6,10 @@ import { getJson } from './accounts';
 import type { PlannedRequest, RequestPlan } from './load';
 import { againstTaskwright, type BenchOptions, versusLabel } from './options';
 import type { Comparison } from './runner';
-import { BENCH_PASSWORD, createdTaskTitle, SEARCH_TERMS } from './seed';
+import { BENCH_PASSWORD, createdTaskTitle, resetDeepOwnerGrants, SEARCH_TERMS } from './seed';
 import type { ServerProcess } from './servers';
-import { cycle } from './util';
+import type { GrantPair, SharingFixture } from './sharing';
+import { cycle, sleep } from './util';
 
 export interface Fleet {
   /** Taskwright with the default cache (CACHE_TTL_MS=60000). */
@@ -31,6 +32,8 @@ export interface ScenarioContext {
   pool: TaskPool;
   /** Taskwright's cold-list req/s measured in this run (the login burst runs its list at a fraction of it). */
   coldListRps?: number;
+  /** The deep owner's shared tasks, mixed-list cursor and grant pairs (the sharing scenarios). */
+  sharing: SharingFixture;
 }
 
 function bearer(account: Account): Record<string, string> {
@@ -160,6 +163,66 @@ export async function deepCursor(context: Pick<ScenarioContext, 'databaseUrl' | 
   }
 }
 
+/** GET /v1/tasks/{id} of each task in turn, as `account` (200 expected: no If-None-Match). */
+function readPlan(account: Account, ids: readonly string[]): () => RequestPlan {
+  return () => {
+    const nextId = cycle(ids);
+    return { next: (): PlannedRequest => ({ method: 'GET', path: `/v1/tasks/${nextId()}`, headers: bearer(account) }) };
+  };
+}
+
+const SHARE_ROLES_IN_TURN = ['viewer', 'editor'] as const;
+
+/**
+ * Grants and revocations by `owner`: a PUT of a pair not shared yet (201), and once it answered,
+ * the DELETE of that grant (204), which frees the pair again. Pending revocations go first, so
+ * about half the requests are each. A pair whose response was not the expected one (or never came)
+ * sits the run out; every run starts from no grant at all (see the scenario's beforeRun).
+ */
+function grantPlan(owner: Account, pairs: readonly GrantPair[]): () => RequestPlan {
+  return () => {
+    const free = [...pairs];
+    const granted: GrantPair[] = [];
+    const inFlight = new Map<string, GrantPair>();
+    const nextRole = cycle(SHARE_ROLES_IN_TURN);
+    let n = 0;
+    return {
+      next: (): PlannedRequest => {
+        n += 1;
+        const revoke = granted.shift();
+        if (revoke !== undefined) {
+          inFlight.set(`revoke ${n}`, revoke);
+          return {
+            method: 'DELETE',
+            path: `/v1/tasks/${revoke.taskId}/shares/${revoke.granteeId}`,
+            headers: bearer(owner),
+            tag: `revoke ${n}`,
+          };
+        }
+        const grant = free.shift();
+        // Every pair in flight or lost (failed responses): a GET, counted as unexpected, until one frees.
+        if (grant === undefined) return { method: 'GET', path: `/v1/tasks/${pairs[0]?.taskId ?? ''}`, headers: bearer(owner) };
+        inFlight.set(`grant ${n}`, grant);
+        return {
+          method: 'PUT',
+          path: `/v1/tasks/${grant.taskId}/shares`,
+          headers: { ...bearer(owner), 'content-type': 'application/json' },
+          body: JSON.stringify({ email: grant.granteeEmail, role: nextRole() }),
+          tag: `grant ${n}`,
+        };
+      },
+      onResponse: (status, _headers, _body, tag) => {
+        if (tag === undefined) return;
+        const pair = inFlight.get(tag);
+        inFlight.delete(tag);
+        if (pair === undefined) return;
+        if (tag.startsWith('grant') && status === 201) granted.push(pair);
+        else if (tag.startsWith('revoke') && status === 204) free.push(pair);
+      },
+    };
+  };
+}
+
 const CREATE_PRIORITIES = ['low', 'medium', 'high'] as const;
 
 function createPlan(accounts: Account[], counter: { n: number }, idempotent: boolean): () => RequestPlan {
@@ -251,6 +314,15 @@ export function buildComparisons(context: ScenarioContext, deepCursorValue: stri
     ];
   };
   const deepAccount = [context.deepAccount];
+  const { sharing } = context;
+  const deepTasks = formatThousands(options.dataset.deepOwnerTasks);
+  const sharedTasks = formatThousands(options.dataset.sharedWithDeepOwner);
+  const deepOwner = `the deep owner (${deepTasks} own tasks, ${sharedTasks} shared with them by other users, across the same time range)`;
+  const resetGrants = async (): Promise<void> => {
+    // Responses cut off at the end of the previous run may still be committing: let them land first.
+    await sleep(500);
+    await resetDeepOwnerGrants(context.databaseUrl, options.dataset.namespace);
+  };
   const burstRate = (): number => Math.max(50, (context.coldListRps ?? 1000) * options.burstListRateFraction);
 
   const comparisons: Comparison[] = [
@@ -317,7 +389,7 @@ export function buildComparisons(context: ScenarioContext, deepCursorValue: stri
       id: 'deep-page',
       title: `Deep page vs first page (${(options.dataset.deepOwnerTasks / 1000).toLocaleString('en-US')}k-task owner)`,
       against: 'self',
-      note: `Taskwright, cache off: a cursor ${Math.round(options.dataset.deepOwnerTasks * 0.9).toLocaleString('en-US')} rows in, vs the first page; same owner, limit=20`,
+      note: `Taskwright, cache off: a cursor ${Math.round(options.dataset.deepOwnerTasks * 0.9).toLocaleString('en-US')} of the owner's own rows in, vs the first page; same owner, limit=20; both pages are of their mixed list (own + ${formatThousands(options.dataset.sharedWithDeepOwner)} shared)`,
       expectedStatuses: [200],
       sides: [
         { label: 'deep page', server: fleet.twNoCache, plan: listPlan(deepAccount, `limit=20&cursor=${encodeURIComponent(deepCursorValue)}`) },
@@ -352,12 +424,82 @@ export function buildComparisons(context: ScenarioContext, deepCursorValue: stri
         },
       ],
     },
+    {
+      id: 'shared-list-mixed',
+      group: 'shared-list',
+      title: 'GET /v1/tasks?limit=20 of own + shared tasks, first page',
+      against: 'baseline',
+      note: `cache off; as ${deepOwner}: the mixed list, two index walks merged (own tasks, and the grants' copies of the sort keys)`,
+      expectedStatuses: [200],
+      sides: versus(false, listPlan(deepAccount, list20)),
+    },
+    {
+      id: 'shared-list-deep',
+      group: 'shared-list',
+      title: 'GET /v1/tasks?limit=20&cursor=… of own + shared tasks, deep page',
+      against: 'baseline',
+      note: `cache off; as the deep owner: a cursor ${formatThousands(sharing.mixedDepth)} rows into their mixed list of ${formatThousands(sharing.mixedTotal)} (90 %)`,
+      expectedStatuses: [200],
+      sides: versus(false, listPlan(deepAccount, `limit=20&cursor=${encodeURIComponent(sharing.mixedDeepCursor)}`)),
+    },
+    {
+      id: 'shared-list-own',
+      group: 'shared-list',
+      title: 'GET /v1/tasks?limit=20&scope=own, first page',
+      against: 'baseline',
+      note: 'cache off; as the deep owner: their own tasks only (one index walk), the reference of the two above',
+      expectedStatuses: [200],
+      sides: versus(false, listPlan(deepAccount, `${list20}&scope=own`)),
+    },
+    {
+      id: 'shared-list-shared',
+      group: 'shared-list',
+      title: 'GET /v1/tasks?limit=20&scope=shared, first page',
+      against: 'baseline',
+      note: "cache off; as the deep owner: the tasks shared with them only (the grants' index, each row joined to its task)",
+      expectedStatuses: [200],
+      sides: versus(false, listPlan(deepAccount, `${list20}&scope=shared`)),
+    },
+    {
+      id: 'shared-read-shared',
+      group: 'shared-read',
+      title: 'GET /v1/tasks/{id} of a task shared with the caller',
+      against: 'baseline',
+      note: `cache off; as the deep owner, ${sharing.sharedTaskIds.length} tasks shared with them (viewer or editor) in turn; ETag with the access suffix`,
+      expectedStatuses: [200],
+      sides: versus(false, readPlan(context.deepAccount, sharing.sharedTaskIds)),
+    },
+    {
+      id: 'shared-read-own',
+      group: 'shared-read',
+      title: 'GET /v1/tasks/{id} of an own task',
+      against: 'baseline',
+      note: `cache off; as the deep owner, ${sharing.ownTaskIds.length} of their own tasks (spread over their ${deepTasks}) in turn: the reference of the one above`,
+      expectedStatuses: [200],
+      sides: versus(false, readPlan(context.deepAccount, sharing.ownTaskIds)),
+    },
+    {
+      id: 'share-grant',
+      title: 'PUT /v1/tasks/{id}/shares (a new grant), then DELETE …/shares/{userId}',
+      against: 'baseline',
+      note:
+        `cache on; as the deep owner (${deepTasks} tasks): each PUT a new grant (201) of one of ${formatThousands(sharing.grantPairs.length)} task × account pairs, ` +
+        'each DELETE (204) the revocation of a grant that answered; req/s and CPU count both kinds of request; every run starts with no grant',
+      expectedStatuses: [201, 204],
+      sides: versus(true, grantPlan(context.deepAccount, sharing.grantPairs), resetGrants),
+      after: () => resetDeepOwnerGrants(context.databaseUrl, options.dataset.namespace),
+    },
   ];
-  // The quick mode (CI) leaves out what is not one of the issue's scenarios, to stay under 2 minutes.
+  // The quick mode (CI) leaves out what is not one of the issue's scenarios, to stay around 3 minutes.
   const extras = options.mode === 'quick' ? ['create-idempotent'] : [];
   // Against Taskwright itself (--versus-experiment, --versus-build) only the A/B scenarios mean anything.
   const chosen = !againstTaskwright(options) ? comparisons : comparisons.filter((c) => c.against === 'baseline');
-  return chosen.filter((c) => (options.only === undefined ? !extras.includes(c.id) : options.only.includes(c.id)));
+  const only = options.only;
+  return chosen.filter((c) => (only === undefined ? !extras.includes(c.id) : only.includes(c.id) || (c.group !== undefined && only.includes(c.group))));
+}
+
+function formatThousands(value: number): string {
+  return value.toLocaleString('en-US');
 }
 
 /** Checks the deep cursor works on Taskwright before timing it. */

@@ -12,7 +12,11 @@ import { formatInt } from './util';
  * - `users` accounts, ranked 1..N; user r owns about T / (r · H_N) tasks (a Zipf spread, so a few
  *   users own thousands and most own a few dozen), created over the last year;
  * - one more account, the deep owner, with `deepOwnerTasks` tasks one after another (the keyset
- *   "page deep in a million rows" scenario).
+ *   "page deep in a million rows" scenario);
+ * - `sharedWithDeepOwner` more tasks, owned by the lower half of the ranked users and shared with
+ *   the deep owner (viewer or editor), created evenly across the deep owner's own time range, so
+ *   the deep owner's mixed list interleaves them at every depth (the sharing scenarios). They are
+ *   tasks of their own rather than shares of the spread ones, which cover another time range.
  *
  * Every account is `bench-<namespace>-…@bench.taskwright.test` with the same password, so the
  * quick and full data sets live side by side, and nothing else in the database is touched.
@@ -24,6 +28,8 @@ export interface DatasetSpec {
   users: number;
   spreadTasks: number;
   deepOwnerTasks: number;
+  /** Tasks of other users shared with the deep owner (grants inserted straight into task_shares). */
+  sharedWithDeepOwner: number;
 }
 
 export const BENCH_PASSWORD = 'bench-password-not-secret-0123';
@@ -134,6 +140,8 @@ export interface SeededDataset {
   /** User ids by rank (index 0 = rank 1, the biggest owner). */
   userIds: string[];
   deepOwnerId: string;
+  /** How many tasks are shared with the deep owner (spec.sharedWithDeepOwner). */
+  sharedWithDeepOwner: number;
   totalTasks: number;
   /** Seconds spent seeding in this run (0 when the data set was already there). */
   seededSeconds: number;
@@ -150,7 +158,10 @@ export function createdTaskTitle(n: number): string {
   return `${BENCH_CREATED_TITLE_PREFIX}${n}`;
 }
 
-/** Removes what the write scenarios added (tasks created by POST, their idempotency keys, old sessions). */
+/**
+ * Removes what the write scenarios added (tasks created by POST, their idempotency keys, the grants
+ * the deep owner made in the share-grant scenario and the parity probes, and their tombstones).
+ */
 export async function cleanUpWrites(databaseUrl: string, namespace: string): Promise<number> {
   const client = new Client({ connectionString: databaseUrl, application_name: 'taskwright-bench-seed' });
   await client.connect();
@@ -161,7 +172,31 @@ export async function cleanUpWrites(databaseUrl: string, namespace: string): Pro
       `${BENCH_CREATED_TITLE_PREFIX}%`,
     ]);
     await client.query(`DELETE FROM idempotency_keys k USING users u WHERE k.user_id = u.id AND u.email LIKE $1`, [like]);
+    await removeGrantsOf(client, deepOwnerEmail(namespace));
     return deleted.rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Removes every grant `ownerEmail` made and the tombstones of the ended ones (the seeded grants are
+ * made by other users to the deep owner: they stay).
+ */
+async function removeGrantsOf(client: Client, ownerEmail: string): Promise<void> {
+  const { rows } = await client.query<{ id: string }>(`SELECT id FROM users WHERE email = $1`, [ownerEmail]);
+  const ownerId = rows[0]?.id;
+  if (ownerId === undefined) return;
+  await client.query(`DELETE FROM task_shares WHERE owner_id = $1`, [ownerId]);
+  await client.query(`DELETE FROM task_access_ends WHERE owner_id = $1`, [ownerId]);
+}
+
+/** Resets the deep owner's grants (share-grant scenario): none, and no tombstone left. */
+export async function resetDeepOwnerGrants(databaseUrl: string, namespace: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl, application_name: 'taskwright-bench-seed' });
+  await client.connect();
+  try {
+    await removeGrantsOf(client, deepOwnerEmail(namespace));
   } finally {
     await client.end();
   }
@@ -192,9 +227,11 @@ export async function ensureDataset(databaseUrl: string, spec: DatasetSpec, forc
     const deepEmail = deepOwnerEmail(spec.namespace);
     const spreadTotal = expectedSpreadTotal(spec);
     const users = await count(client, `SELECT count(*) AS n FROM users WHERE email LIKE $1 AND email <> $2`, [like, deepEmail]);
+    // The tasks shared with the deep owner are counted apart (ensureSharedWithDeepOwner).
     const spreadTasks = await count(
       client,
-      `SELECT count(*) AS n FROM tasks t JOIN users u ON u.id = t.owner_id WHERE u.email LIKE $1 AND u.email <> $2 AND t.title NOT LIKE $3`,
+      `SELECT count(*) AS n FROM tasks t JOIN users u ON u.id = t.owner_id WHERE u.email LIKE $1 AND u.email <> $2 AND t.title NOT LIKE $3
+       AND NOT EXISTS (SELECT 1 FROM task_shares s JOIN users d ON d.id = s.grantee_id WHERE s.task_id = t.id AND d.email = $2)`,
       [like, deepEmail, `${BENCH_CREATED_TITLE_PREFIX}%`],
     );
     const deepTasks = await count(client, `SELECT count(*) AS n FROM tasks t JOIN users u ON u.id = t.owner_id WHERE u.email = $1`, [deepEmail]);
@@ -221,11 +258,13 @@ export async function ensureDataset(databaseUrl: string, spec: DatasetSpec, forc
     }
     const deepOwnerId = byEmail.get(deepEmail);
     if (deepOwnerId === undefined) throw new Error('the deep owner is missing');
+    if (await ensureSharedWithDeepOwner(client, spec, userIds, deepOwnerId, force || seeded)) seeded = true;
     return {
       spec,
       userIds,
       deepOwnerId,
-      totalTasks: spreadTotal + spec.deepOwnerTasks,
+      sharedWithDeepOwner: spec.sharedWithDeepOwner,
+      totalTasks: spreadTotal + spec.deepOwnerTasks + spec.sharedWithDeepOwner,
       seededSeconds: seeded ? (Date.now() - started) / 1000 : 0,
     };
   } finally {
@@ -233,8 +272,66 @@ export async function ensureDataset(databaseUrl: string, spec: DatasetSpec, forc
   }
 }
 
+/**
+ * The tasks shared with the deep owner: kept when there are `sharedWithDeepOwner` grants to the
+ * deep owner, otherwise generated again (true) in one statement. The owners are the lower half of
+ * the ranked users (never the load users, whose lists the other scenarios read); task k of n is
+ * created at the k-th n-th of the deep owner's own time range, so both kinds interleave evenly in
+ * every order; the grants copy the task's sort keys, as SharesRepository.insert does, and
+ * alternate roles at random.
+ */
+async function ensureSharedWithDeepOwner(client: Client, spec: DatasetSpec, userIds: string[], deepOwnerId: string, force: boolean): Promise<boolean> {
+  const grants = await count(client, `SELECT count(*) AS n FROM task_shares WHERE grantee_id = $1`, [deepOwnerId]);
+  if (!force && grants === spec.sharedWithDeepOwner) return false;
+  progress.log(
+    `seeding ${formatInt(spec.sharedWithDeepOwner)} tasks shared with the deep owner${grants > 0 && !force ? ` (found ${formatInt(grants)}: replacing them)` : ''}`,
+  );
+  progress.update('seed: removing the tasks shared with the deep owner');
+  // Their grants go with them (each leaving a tombstone, removed next).
+  await client.query(`DELETE FROM tasks WHERE id IN (SELECT task_id FROM task_shares WHERE grantee_id = $1)`, [deepOwnerId]);
+  await client.query(`DELETE FROM task_access_ends WHERE grantee_id = $1`, [deepOwnerId]);
+  const owners = userIds.slice(Math.floor(userIds.length / 2));
+  if (owners.length === 0 || spec.sharedWithDeepOwner === 0) return true;
+  progress.update(`seed: ${formatInt(spec.sharedWithDeepOwner)} tasks shared with the deep owner`);
+  const created = await client.query(
+    `WITH created AS (
+       ${TASK_INSERT}
+       SELECT * FROM (
+         WITH span AS (
+           SELECT min(created_at) AS lo, max(created_at) AS hi FROM tasks WHERE owner_id = $1 AND deleted_at IS NULL
+         ), rows AS (
+           SELECT ($2::uuid[])[1 + (k % cardinality($2::uuid[]))] AS owner_id,
+                  date_trunc('milliseconds', span.lo + (k - 0.5)::float8 * (span.hi - span.lo) / $3::int) AS ts, ${RANDOM_COLUMNS}
+           FROM span, generate_series(1, $3::int) k
+         )
+         ${taskSelect('rows.owner_id', 'rows.ts')}
+       ) generated
+       RETURNING id, owner_id, created_at, updated_at, priority, due_at
+     )
+     INSERT INTO task_shares (task_id, grantee_id, owner_id, role, task_created_at, task_updated_at, task_priority, task_due_at)
+     SELECT id, $1, owner_id, (CASE WHEN random() < 0.5 THEN 'viewer' ELSE 'editor' END)::task_share_role, created_at, updated_at, priority, due_at
+     FROM created`,
+    [deepOwnerId, owners, spec.sharedWithDeepOwner],
+  );
+  if (created.rowCount !== spec.sharedWithDeepOwner) throw new Error(`expected ${spec.sharedWithDeepOwner} grants, inserted ${created.rowCount ?? 0}`);
+  progress.update('seed: vacuum analyze task_shares, tasks');
+  await client.query('VACUUM (ANALYZE) task_shares');
+  await client.query('VACUUM (ANALYZE) tasks');
+  return true;
+}
+
 async function seed(client: Client, spec: DatasetSpec, like: string, deepEmail: string, spreadTotal: number): Promise<void> {
   progress.update('seed: removing the previous data set');
+  // The grants between the namespace's accounts and their tombstones first: deleting the accounts
+  // would otherwise write a tombstone for every grant whose grantee is deleted in the same statement.
+  await client.query(
+    `DELETE FROM task_shares WHERE owner_id IN (SELECT id FROM users WHERE email LIKE $1) OR grantee_id IN (SELECT id FROM users WHERE email LIKE $1)`,
+    [like],
+  );
+  await client.query(
+    `DELETE FROM task_access_ends WHERE owner_id IN (SELECT id FROM users WHERE email LIKE $1) OR grantee_id IN (SELECT id FROM users WHERE email LIKE $1)`,
+    [like],
+  );
   await client.query(`DELETE FROM users WHERE email LIKE $1`, [like]);
   progress.update('seed: hashing the shared password (argon2id, the app settings)');
   const hash = await argon2.hash(BENCH_PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });

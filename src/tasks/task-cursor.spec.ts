@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ProblemException } from '../common/problem/problem.exception';
 import { SignedTokenCodec } from '../common/cursor/signed-token';
 import { type CursorPosition, filterFingerprint, TaskCursorCodec } from './task-cursor';
@@ -155,6 +156,14 @@ describe('TaskCursorCodec', () => {
 });
 
 describe('filterFingerprint', () => {
+  it('is unchanged for a list without a scope, so cursors issued before scopes existed still continue', () => {
+    const before = createHash('sha256')
+      .update(JSON.stringify([OWNER, 'done', null, null, null, null, 'report']))
+      .digest('base64url')
+      .slice(0, 16);
+    expect(filterFingerprint({ ownerId: OWNER, status: 'done', q: 'report' })).toBe(before);
+  });
+
   it('differs for every filter and ignores nothing', () => {
     const base: TaskFilters = { ownerId: OWNER };
     const variants: TaskFilters[] = [

@@ -37,13 +37,14 @@ function isTimestamp(value: unknown): value is string {
 export function filterFingerprint(filters: TaskFilters): string {
   const canonical = JSON.stringify([
     filters.ownerId,
-    filters.scope ?? null,
     filters.status ?? null,
     filters.priority ?? null,
     filters.tag ?? null,
     filters.dueBefore ?? null,
     filters.dueAfter ?? null,
     filters.q ?? null,
+    // Only when set, so a cursor issued before lists had a scope still continues the (now mixed) list.
+    ...(filters.scope === undefined ? [] : [filters.scope]),
   ]);
   // Stryker disable next-line MethodExpression: the whole hash tells filters apart as well; the slice only keeps cursors short
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);

@@ -151,6 +151,7 @@ export class TasksService {
 
   /** Everyone who can (or could, until this change) see the task: their cached reads go stale. */
   private async invalidateAudience(id: string): Promise<void> {
+    if (!this.userCache.enabled) return;
     await this.userCache.invalidate(...(await this.tasks.audience(id)));
   }
 

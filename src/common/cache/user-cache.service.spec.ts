@@ -159,6 +159,12 @@ describe('UserCacheService', () => {
     expect(await svc.lookup('carol', 'k')).toMatchObject({ hit: true, json: 'carol' });
     await svc.invalidate();
     expect(mset).toHaveBeenCalledTimes(1);
+    // One user is one plain write.
+    const set = jest.spyOn(cache, 'set');
+    await svc.invalidate('carol', 'carol');
+    expect(mset).toHaveBeenCalledTimes(1);
+    expect(set).toHaveBeenCalledTimes(1);
+    expect((await svc.lookup('carol', 'k')).hit).toBe(false);
   });
 
   it('serves none of the users’ entries after a failed invalidation of several', async () => {

@@ -182,8 +182,11 @@ export class UserCacheService {
   async invalidate(...userIds: string[]): Promise<void> {
     if (!this.enabled || userIds.length === 0) return;
     const keys = [...new Set(userIds)].map((userId) => ({ key: this.userKey(userId), value: randomUUID(), ttl: GENERATION_TTL_MS }));
+    const [only] = keys;
     try {
-      await this.cache.mset(keys);
+      // One user (most writes) is one SET; MSET costs a MULTI/EXEC around it on Redis.
+      if (keys.length === 1 && only) await this.cache.set(only.key, only.value, only.ttl);
+      else await this.cache.mset(keys);
     } catch (error) {
       this.failed('invalidate', error);
     }

@@ -20,7 +20,7 @@ const TASK_ACTION = 'taskwright:taskAction';
  * cache, so it would cost every cached read a query.
  */
 @Injectable()
-export class TaskAccessGuard implements CanActivate {
+class TaskAccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tasks: TasksService,
