@@ -344,11 +344,12 @@ describe('sharing (e2e)', () => {
         const seen: Task[] = [];
         let cursor: string | null = null;
         do {
-          const response = await t.api.get(`/v1/tasks?sort=${sort}&limit=3${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
-            token: ada.token,
-          });
+          const response: { status: number; body: { data: Task[]; nextCursor: string | null } } = await t.api.get(
+            `/v1/tasks?sort=${sort}&limit=3${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+            { token: ada.token },
+          );
           expect(response.status).toBe(200);
-          seen.push(...(response.body.data as Task[]));
+          seen.push(...response.body.data);
           cursor = response.body.nextCursor;
         } while (cursor !== null);
         expect({ sort, query, ids: seen.map((task) => task.id).sort() }).toEqual({ sort, query, ids: [...expected].sort() });
