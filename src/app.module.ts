@@ -7,6 +7,7 @@ import { migrations } from '../migrations';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
+import { VerifiedEmailGuard } from './auth/guards/verified-email.guard';
 import { RateLimitGuard } from './auth/rate-limit/rate-limit.guard';
 import type { AppConfig } from './config/app-config';
 import { CacheModule } from './common/cache/cache.module';
@@ -57,10 +58,11 @@ export class AppModule {
       providers: [
         // Guards run in this order: authenticate (the one token verification of a request), count
         // the request by the user it named or else by address, then refuse a failed
-        // authentication or a missing role.
+        // authentication or a missing role, then (when configured) a write by an unverified account.
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_GUARD, useClass: VerifiedEmailGuard },
         { provide: APP_INTERCEPTOR, useClass: HttpCachingInterceptor },
       ],
     };
