@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ProblemException } from '../common/problem/problem.exception';
 import { AppConfig } from '../config/app-config';
-import { type ConsumedEvent, OutboxService } from '../outbox/outbox.service';
+import { type ConsumedEvent, type OutboxFailure, OutboxService } from '../outbox/outbox.service';
 import { type MailMessage, MailTransport } from './mail-transport';
 import { SealedBox } from './sealed-box';
 
@@ -25,6 +25,20 @@ interface MailBodies {
 function isMailPayload(payload: Record<string, unknown>): payload is Record<string, unknown> & Required<MailPayload> {
   return typeof payload.to === 'string' && typeof payload.subject === 'string' && typeof payload.sealed === 'string';
 }
+
+/**
+ * An SMTP reply decides: 5xx will never succeed, 4xx may later. No reply at all (connection refused
+ * or reset, DNS, a timeout) means the server is unreachable: the mail waits for it. A payload that
+ * cannot be opened (sealed under another JWT_SECRET) is permanent.
+ */
+function classifyMailFailure(error: unknown): OutboxFailure {
+  if (error instanceof UnreadableMail) return 'permanent';
+  const responseCode = typeof error === 'object' && error !== null ? (error as { responseCode?: unknown }).responseCode : undefined;
+  if (typeof responseCode === 'number') return responseCode >= 500 ? 'permanent' : 'refused';
+  return 'unreachable';
+}
+
+class UnreadableMail extends Error {}
 
 /**
  * Outgoing mail through the outbox: `enqueue` writes it in the caller's transaction, and the
@@ -59,6 +73,7 @@ export class MailService implements OnModuleInit {
       topic: MAIL_TOPIC,
       handle: (event) => this.deliver(event.id, event.payload),
       failedPayload: (payload) => this.settled(payload),
+      classify: classifyMailFailure,
     });
   }
 
@@ -85,8 +100,13 @@ export class MailService implements OnModuleInit {
   }
 
   private async deliver(eventId: string, payload: Record<string, unknown>): Promise<ConsumedEvent> {
-    if (!isMailPayload(payload)) throw new Error('not a mail payload');
-    const bodies = JSON.parse(this.box.open(payload.sealed)) as MailBodies;
+    if (!isMailPayload(payload)) throw new UnreadableMail('not a mail payload');
+    let bodies: MailBodies;
+    try {
+      bodies = JSON.parse(this.box.open(payload.sealed)) as MailBodies;
+    } catch {
+      throw new UnreadableMail('the mail body cannot be opened (sealed under another JWT_SECRET?)');
+    }
     await this.transport.send({ to: payload.to, subject: payload.subject, ...bodies, messageId: `<${eventId}@taskwright.outbox>` });
     return { settledPayload: this.settled(payload) };
   }

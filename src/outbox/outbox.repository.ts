@@ -62,12 +62,17 @@ export class OutboxRepository {
     return rows.length > 0;
   }
 
-  /** Back to pending, due again in `delayMs`. */
-  async retryLater(id: string, leaseId: string, delayMs: number, error: string): Promise<void> {
+  /**
+   * Back to pending, due again in `delayMs`. `counted: false` takes back the attempt claim() counted
+   * (the destination never answered), so an outage, however long, never exhausts the attempts.
+   */
+  async retryLater(id: string, leaseId: string, delayMs: number, error: string, counted: boolean): Promise<void> {
     await this.events.query(
-      `UPDATE outbox_events SET available_at = now() + $3 * interval '1 millisecond', lease_id = NULL, leased_until = NULL, last_error = $4
+      `UPDATE outbox_events
+       SET available_at = now() + $3 * interval '1 millisecond', lease_id = NULL, leased_until = NULL, last_error = $4,
+           attempts = CASE WHEN $5 THEN attempts ELSE attempts - 1 END
        WHERE id = $1 AND lease_id = $2`,
-      [id, leaseId, delayMs, error.slice(0, 500)],
+      [id, leaseId, delayMs, error.slice(0, 500), counted],
     );
   }
 

@@ -11,12 +11,23 @@ export interface ConsumedEvent {
 }
 
 /**
- * Handles one event of its topic. Resolving means done; throwing means "try again later" (or, after
- * the last attempt, failed). It must give up by `deadlineMs`; the worker also stops waiting then.
+ * Why a consumer's attempt failed, which decides what the worker does next:
+ * - `unreachable`: the destination did not answer (down, refused the connection, timed out). Retried
+ *   with back-off for as long as it takes, never counted: an outage delays events, it loses none.
+ * - `refused`: the destination answered "not now" (SMTP 4xx). Retried, counted: failed after
+ *   OUTBOX_MAX_ATTEMPTS.
+ * - `permanent`: it will never work (SMTP 5xx, an unreadable payload): failed at once.
+ */
+export type OutboxFailure = 'unreachable' | 'refused' | 'permanent';
+
+/**
+ * Handles one event of its topic. Resolving means done; throwing means the attempt failed
+ * (`classify` says how). The worker stops waiting after its deadline (as `unreachable`).
  */
 export interface OutboxConsumer {
   topic: string;
   handle(event: { id: string; payload: Record<string, unknown>; attempts: number }): Promise<ConsumedEvent>;
+  classify(error: unknown): OutboxFailure;
   /** What to store when the event fails for good. */
   failedPayload(payload: Record<string, unknown>): Record<string, unknown>;
 }

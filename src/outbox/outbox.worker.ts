@@ -19,11 +19,13 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+class DeadlineExceeded extends Error {}
+
 /** Rejects once `ms` have passed: no consumer may hold the worker longer than its lease allows. */
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
@@ -31,8 +33,9 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 /**
  * Delivers the outbox: polls for due events of the topics that have a consumer, leases a batch
  * (FOR UPDATE SKIP LOCKED, see OutboxRepository.claim), hands each to its consumer, and settles
- * it: done, due again after an exponential back-off with jitter, or failed after
- * OUTBOX_MAX_ATTEMPTS. Runs in every instance; a restarted instance picks up whatever is pending,
+ * it: done, due again after an exponential back-off with jitter, or failed (at once when the
+ * consumer says it can never work, after OUTBOX_MAX_ATTEMPTS refusals; never for a destination that
+ * is merely unreachable). Runs in every instance; a restarted instance picks up whatever is pending,
  * and a row leased by an instance that died becomes due again when its lease ends.
  */
 @Injectable()
@@ -43,6 +46,8 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private lastPurge = 0;
+  /** Consecutive unanswered attempts per event on this instance, for their back-off (bounded: entries go on success or when many). */
+  private readonly unanswered = new Map<string, number>();
 
   constructor(
     private readonly outbox: OutboxService,
@@ -120,21 +125,25 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       ({ settledPayload } = await withDeadline(consumer.handle(event), this.handlerDeadlineMs));
     } catch (error) {
       const reason = message(error);
-      if (event.attempts >= this.config.outboxMaxAttempts) {
+      const failure = error instanceof DeadlineExceeded ? 'unreachable' : consumer.classify(error);
+      if (failure === 'permanent' || (failure === 'refused' && event.attempts >= this.config.outboxMaxAttempts)) {
         await this.events.fail(event.id, leaseId, reason, consumer.failedPayload(event.payload));
         this.metrics.outboxEvent(event.topic, 'failed');
-        this.logger.error({ eventId: event.id, topic: event.topic, attempts: event.attempts, error: reason }, 'outbox event failed for good');
+        this.logger.error({ eventId: event.id, topic: event.topic, attempts: event.attempts, failure, error: reason }, 'outbox event failed for good');
       } else {
-        const delayMs = retryDelayMs(event.attempts, this.config.outboxRetryBaseMs, this.config.outboxRetryMaxMs);
-        await this.events.retryLater(event.id, leaseId, delayMs, reason);
+        const counted = failure === 'refused';
+        // Uncounted attempts still back off: the unanswered attempts so far are not known, so use the time waited.
+        const delayMs = retryDelayMs(counted ? event.attempts : this.unansweredStreak(event.id), this.config.outboxRetryBaseMs, this.config.outboxRetryMaxMs);
+        await this.events.retryLater(event.id, leaseId, delayMs, reason, counted);
         this.metrics.outboxEvent(event.topic, 'retried');
         this.logger.warn(
-          { eventId: event.id, topic: event.topic, attempts: event.attempts, retryInMs: delayMs, error: reason },
+          { eventId: event.id, topic: event.topic, attempts: event.attempts, failure, retryInMs: delayMs, error: reason },
           'outbox event will be retried',
         );
       }
       return;
     }
+    this.unanswered.delete(event.id);
     this.metrics.outboxEvent(event.topic, 'sent');
     await this.settle(event, leaseId, settledPayload);
   }
@@ -159,6 +168,13 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
         await sleep(Math.min(this.leaseMs / (2 * SETTLE_TRIES), 2000 * attempt));
       }
     }
+  }
+
+  private unansweredStreak(eventId: string): number {
+    const streak = (this.unanswered.get(eventId) ?? 0) + 1;
+    if (this.unanswered.size > 10_000) this.unanswered.clear();
+    this.unanswered.set(eventId, streak);
+    return streak;
   }
 
   private async refreshStats(): Promise<void> {
