@@ -17,6 +17,7 @@ import { dataSourceOptions } from './database/database';
 import { HealthModule } from './health/health.module';
 import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OutboxWorkerModule } from './outbox/outbox-worker.module';
 import { RedisModule } from './redis/redis.module';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
@@ -53,6 +54,7 @@ export class AppModule {
         UsersModule,
         TasksModule,
         MetricsModule,
+        OutboxWorkerModule,
         MetricsEndpointModule.forRoot(config),
       ],
       providers: [

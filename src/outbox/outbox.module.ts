@@ -3,12 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { OutboxEvent } from './outbox-event.entity';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
-import { OutboxWorker } from './outbox.worker';
 
-/** The transactional outbox and its worker; features reach it through OutboxService. */
+/** The transactional outbox; features write to it through OutboxService. */
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxEvent])],
-  providers: [OutboxRepository, OutboxService, OutboxWorker],
+  providers: [OutboxRepository, OutboxService],
   exports: [OutboxService],
 })
 export class OutboxModule {}

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { MetricsService } from '../metrics/metrics.service';
@@ -45,7 +45,8 @@ export class OutboxService {
 
   constructor(
     private readonly events: OutboxRepository,
-    private readonly metrics: MetricsService,
+    // Absent in the commands (create-admin), which run no metrics.
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /** Writes the event in `manager`'s transaction; call `committed(topic)` once that transaction has committed. */
@@ -58,7 +59,7 @@ export class OutboxService {
   /** Counts the committed events and wakes this instance's worker rather than waiting for its next poll. */
   committed(topic: string, count = 1): void {
     if (count === 0) return;
-    this.metrics.outboxEvent(topic, 'queued', count);
+    this.metrics?.outboxEvent(topic, 'queued', count);
     for (const wake of this.wakeListeners) wake();
   }
 
