@@ -142,7 +142,8 @@ export class AccountRecoveryService {
     }
     const queued = await this.users.transaction(async (manager) => {
       if (current) {
-        await this.mail.enqueue(manager, this.mails.emailAlreadyInUse(email));
+        // To the address as its owner registered it, not as the requester typed it.
+        await this.mail.enqueue(manager, this.mails.emailAlreadyInUse(current.email));
         return 1;
       }
       const { token, hash } = newAccountToken();

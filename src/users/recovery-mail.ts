@@ -12,7 +12,8 @@ function escapeHtml(text: string): string {
 
 function minutes(seconds: number): string {
   const total = Math.round(seconds / 60);
-  return total >= 120 ? `${Math.round(total / 60)} hours` : `${total} minutes`;
+  if (total >= 120) return `${Math.round(total / 60)} hours`;
+  return total === 1 ? '1 minute' : `${total} minutes`;
 }
 
 /** Short plain-text and HTML bodies built from the same lines; a link is a line of its own. */

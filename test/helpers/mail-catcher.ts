@@ -21,7 +21,7 @@ export interface CaughtMail {
 /**
  * A real SMTP server in the test process (the `smtp-server` package; plain SMTP, no auth) that
  * parses every mail it accepts (`mailparser`). `stop()` and `start()` again on the same port
- * simulate an outage.
+ * simulate an outage. TEST_PRINT_MAILS=1 prints each mail received.
  */
 export class MailCatcher {
   readonly mails: CaughtMail[] = [];
@@ -39,6 +39,11 @@ export class MailCatcher {
             const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((address) => address.value.map((v) => v.address ?? ''));
             const text = parsed.text ?? '';
             const link = /https?:\/\/\S+/.exec(text)?.[0];
+            if (process.env.TEST_PRINT_MAILS === '1') {
+              process.stdout.write(
+                `mail received: ${JSON.stringify({ to: parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '', subject: parsed.subject, text: parsed.text })}\n`,
+              );
+            }
             this.mails.push({
               to,
               from: parsed.from?.text ?? '',
