@@ -1,10 +1,21 @@
 // The house rules that imports can break (README, "How the code is laid out"). `npm run lint:deps`.
 
 /** Folders of src/, bottom to top: a folder may import its own layer and the layers below it. */
-const LAYERS = [['config'], ['metrics', 'redis', 'database'], ['common'], ['sessions'], ['users'], ['auth'], ['tasks', 'health'], ['cli']];
-const FEATURES = ['sessions', 'users', 'auth', 'tasks', 'health', 'cli'];
+const LAYERS = [
+  ['config'],
+  ['metrics', 'redis', 'database'],
+  ['common'],
+  ['outbox'],
+  ['mail'],
+  ['sessions'],
+  ['users'],
+  ['auth'],
+  ['tasks', 'health'],
+  ['cli'],
+];
+const FEATURES = ['outbox', 'mail', 'sessions', 'users', 'auth', 'tasks', 'health', 'cli'];
 /** Folders holding a feature's tables, each reached through its repository only. */
-const DATA_FEATURES = ['tasks', 'users', 'sessions', 'common/idempotency'];
+const DATA_FEATURES = ['tasks', 'users', 'sessions', 'outbox', 'common/idempotency'];
 
 const folders = (names) => `^src/(${names.join('|')})/`;
 

@@ -4,6 +4,7 @@ import { CanonicalEmails1764900000000 } from './1764900000000-canonical-emails';
 import { SpentRefreshSecrets1764910000000 } from './1764910000000-spent-refresh-secrets';
 import { IdempotentResponseJson1764920000000 } from './1764920000000-idempotent-response-json';
 import { TaskShares1764930000000 } from './1764930000000-task-shares';
+import { AccountRecovery1765000000000 } from './1765000000000-account-recovery';
 
 /**
  * Every migration, in order. A generated migration is added here by hand after review, so the
@@ -16,4 +17,5 @@ export const migrations: Function[] = [
   SpentRefreshSecrets1764910000000,
   IdempotentResponseJson1764920000000,
   TaskShares1764930000000,
+  AccountRecovery1765000000000,
 ];

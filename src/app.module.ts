@@ -7,6 +7,7 @@ import { migrations } from '../migrations';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard';
 import { RolesGuard } from './auth/guards/roles.guard';
+import { VerifiedEmailGuard } from './auth/guards/verified-email.guard';
 import { RateLimitGuard } from './auth/rate-limit/rate-limit.guard';
 import type { AppConfig } from './config/app-config';
 import { CacheModule } from './common/cache/cache.module';
@@ -16,6 +17,7 @@ import { dataSourceOptions } from './database/database';
 import { HealthModule } from './health/health.module';
 import { MetricsEndpointModule } from './health/metrics-endpoint.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OutboxWorkerModule } from './outbox/outbox-worker.module';
 import { RedisModule } from './redis/redis.module';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
@@ -52,15 +54,17 @@ export class AppModule {
         UsersModule,
         TasksModule,
         MetricsModule,
+        OutboxWorkerModule,
         MetricsEndpointModule.forRoot(config),
       ],
       providers: [
         // Guards run in this order: authenticate (the one token verification of a request), count
         // the request by the user it named or else by address, then refuse a failed
-        // authentication or a missing role.
+        // authentication or a missing role, then (when configured) a write by an unverified account.
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_GUARD, useClass: VerifiedEmailGuard },
         { provide: APP_INTERCEPTOR, useClass: HttpCachingInterceptor },
       ],
     };

@@ -22,8 +22,8 @@ describe('auth (e2e)', () => {
       expect(Object.keys(body).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken', 'tokenType', 'user']);
       expect(body.tokenType).toBe('Bearer');
       expect(body.expiresIn).toBe(900);
-      expect(Object.keys(body.user).sort()).toEqual(['createdAt', 'disabled', 'email', 'id', 'name', 'role', 'updatedAt']);
-      expect(body.user).toMatchObject({ email, name: 'Ada', role: 'user', disabled: false });
+      expect(Object.keys(body.user).sort()).toEqual(['createdAt', 'disabled', 'email', 'emailVerified', 'id', 'name', 'role', 'updatedAt']);
+      expect(body.user).toMatchObject({ email, name: 'Ada', role: 'user', disabled: false, emailVerified: false });
       expect(body.user.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(response.text).not.toMatch(/argon2|passwordHash|correct horse/);
 

@@ -59,7 +59,19 @@ describe('the OpenAPI document (e2e)', () => {
     for (const [path, method, operation] of operations()) {
       const limited = !path.startsWith('/health') && path !== '/metrics';
       expect({ at: `${method} ${path}`, has429: '429' in operation.responses }).toEqual({ at: `${method} ${path}`, has429: limited });
-      const general = limited && !['/v1/auth/register', '/v1/auth/login', '/v1/auth/refresh', '/v1/users/me/password'].includes(path);
+      const strict = [
+        '/v1/auth/register',
+        '/v1/auth/login',
+        '/v1/auth/refresh',
+        '/v1/users/me/password',
+        '/v1/auth/password/forgot',
+        '/v1/auth/password/reset',
+        '/v1/auth/email/verify',
+        '/v1/auth/email/verify/resend',
+        '/v1/users/me/email',
+        '/v1/users/me/email/confirm',
+      ];
+      const general = limited && !strict.includes(path);
       expect({
         at: `${method} ${path}`,
         headers: 'X-RateLimit-Remaining' in (success(operation).headers ?? {}),

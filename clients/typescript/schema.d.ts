@@ -182,6 +182,95 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/auth/password/forgot': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Forgot password: mail a reset link
+     * @description Always 202 with the same body, and in about the same time, whether or not an account uses
+     *     this address: the answer never tells. When one does (and is not disabled), it gets a link to
+     *     PUBLIC_APP_URL/reset-password?token=…, single-use, valid PASSWORD_RESET_TTL_SECONDS (30 minutes
+     *     by default); asking again voids the previous link. Rate limited per email (AUTH_RATE_LIMIT_MAX)
+     *     and per address (AUTH_REGISTER_IP_MAX).
+     */
+    post: operations['Auth_forgotPassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/auth/password/reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reset the password with the token of a reset link
+     * @description Sets the new password, ends every session of the account on every instance (log in again),
+     *     and mails a notice to the account's address. A token that is unknown, already used, expired,
+     *     or superseded by a newer one is 400 `invalid-token`. Rate limited per address.
+     */
+    post: operations['Auth_resetPassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/auth/email/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Verify the account's email with the token of a verification link
+     * @description Registration mails the link (PUBLIC_APP_URL/verify-email?token=…); the account's
+     *     `emailVerified` becomes true. No access token needed: the link may be opened on another
+     *     device. A used, expired or superseded token is 400 `invalid-token`.
+     */
+    post: operations['Auth_verifyEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/auth/email/verify/resend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send the caller a new verification link
+     * @description The previous link stops working. Nothing is sent when the address is already verified; the
+     *     answer is the same. Rate limited per user (AUTH_RATE_LIMIT_MAX) and per address.
+     */
+    post: operations['Auth_resendVerification'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/users/me': {
     parameters: {
       query?: never;
@@ -226,6 +315,53 @@ export interface paths {
      *     400 `wrong-current-password` naming the field. Rate limited per user (AUTH_RATE_LIMIT_MAX).
      */
     post: operations['Users_changePassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users/me/email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Change the caller's email: mail a confirmation link to the new address
+     * @description Checks `currentPassword` (400 `wrong-current-password`), then mails a link to the new address
+     *     (PUBLIC_APP_URL/confirm-email?token=…, valid EMAIL_CHANGE_TTL_SECONDS) and a notice to the
+     *     current one. Nothing changes until the link is used (`POST /v1/users/me/email/confirm`). When
+     *     the new address already has an account, its owner is told instead; the answer is the same, so
+     *     it never reveals whether an account exists. Rate limited per user and per address.
+     */
+    post: operations['Users_changeEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/users/me/email/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Confirm an email change with the token of its link
+     * @description The account moves to the new address, now verified; every other session of the account ends
+     *     (this one stays), and links mailed to the old address stop working. The token must be the
+     *     caller's own: anyone else's, or one used, expired or superseded, is 400 `invalid-token`. 409
+     *     `email-taken` when another account took the address in the meantime.
+     */
+    post: operations['Users_confirmEmailChange'];
     delete?: never;
     options?: never;
     head?: never;
@@ -534,6 +670,11 @@ export interface components {
       /** @example user */
       role: components['schemas']['Role'];
       /**
+       * @description True once the owner opened a verification (or email change) link mailed to `email`.
+       * @example true
+       */
+      emailVerified: boolean;
+      /**
        * @description A disabled account cannot log in and has no live sessions.
        * @example false
        */
@@ -625,6 +766,37 @@ export interface components {
     SessionListDto: {
       data: components['schemas']['SessionDto'][];
     };
+    ForgotPasswordDto: {
+      /**
+       * Format: email
+       * @description The account's email, in any spelling of its canonical form.
+       * @example ada@example.com
+       */
+      email: string;
+    };
+    AcceptedDto: {
+      /** @example If an account uses this address, a mail is on its way. */
+      message: string;
+    };
+    ResetPasswordDto: {
+      /**
+       * @description The token of the reset link (`/reset-password?token=…`).
+       * @example q3J1f0c2VbqS3Yl9oTt8WmZ0nq1kX4cV6rB2yH7eL5a
+       */
+      token: string;
+      /**
+       * @description The new password: 10 to 128 characters.
+       * @example a longer passphrase than before
+       */
+      newPassword: string;
+    };
+    TokenDto: {
+      /**
+       * @description The token of the mailed link (`/verify-email?token=…`, `/confirm-email?token=…`).
+       * @example q3J1f0c2VbqS3Yl9oTt8WmZ0nq1kX4cV6rB2yH7eL5a
+       */
+      token: string;
+    };
     UpdateMeDto: {
       /**
        * @description Display name, 1 to 100 characters (trimmed).
@@ -643,6 +815,19 @@ export interface components {
        * @example a longer passphrase than before
        */
       newPassword: string;
+    };
+    ChangeEmailDto: {
+      /**
+       * Format: email
+       * @description The address to move the account to (trimmed); it changes once this address confirms.
+       * @example ada@new.example.com
+       */
+      newEmail: string;
+      /**
+       * @description The password in use now.
+       * @example correct horse battery staple
+       */
+      currentPassword: string;
     };
     UserPageDto: {
       data: components['schemas']['UserDto'][];
@@ -2207,6 +2392,588 @@ export interface operations {
       };
     };
   };
+  Auth_forgotPassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ForgotPasswordDto'];
+      };
+    };
+    responses: {
+      /** @description Accepted: a mail is sent if an account uses this address */
+      202: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AcceptedDto'];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/validation-failed",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The request is invalid: see errors",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef",
+           *       "errors": [
+           *         {
+           *           "field": "title",
+           *           "message": "title must be longer than or equal to 1 characters"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The request body is larger than 1,024 bytes (or BODY_LIMIT_BYTES, if smaller) */
+      413: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/payload-too-large",
+           *       "title": "Payload Too Large",
+           *       "status": 413,
+           *       "detail": "The request body is larger than the limit",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Unsupported Media Type */
+      415: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The request body must be application/json",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The database is unavailable (`dependency-unavailable`), or this deployment sends no mail (`mail-unavailable`): retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/mail-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "This service is not configured to send mail; recovery by mail is unavailable",
+           *       "instance": "/v1/auth/password/forgot",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  Auth_resetPassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResetPasswordDto'];
+      };
+    };
+    responses: {
+      /** @description The password is changed; every session of the account has ended */
+      204: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Malformed input (`validation-failed`), or a token that is unknown, used, expired or superseded by a newer one (`invalid-token`) */
+      400: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/invalid-token",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "This link is invalid or has expired; ask for a new one",
+           *       "instance": "/v1/auth/password/reset",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The request body is larger than 1,024 bytes (or BODY_LIMIT_BYTES, if smaller) */
+      413: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/payload-too-large",
+           *       "title": "Payload Too Large",
+           *       "status": 413,
+           *       "detail": "The request body is larger than the limit",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Unsupported Media Type */
+      415: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The request body must be application/json",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The database is unavailable (`dependency-unavailable`), or this deployment sends no mail (`mail-unavailable`): retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/mail-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "This service is not configured to send mail; recovery by mail is unavailable",
+           *       "instance": "/v1/auth/password/forgot",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  Auth_verifyEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TokenDto'];
+      };
+    };
+    responses: {
+      /** @description The email address is verified */
+      204: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Malformed input (`validation-failed`), or a token that is unknown, used, expired or superseded by a newer one (`invalid-token`) */
+      400: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/invalid-token",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "This link is invalid or has expired; ask for a new one",
+           *       "instance": "/v1/auth/email/verify",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The request body is larger than 1,024 bytes (or BODY_LIMIT_BYTES, if smaller) */
+      413: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/payload-too-large",
+           *       "title": "Payload Too Large",
+           *       "status": 413,
+           *       "detail": "The request body is larger than the limit",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Unsupported Media Type */
+      415: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The request body must be application/json",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The database is unavailable (`dependency-unavailable`), or this deployment sends no mail (`mail-unavailable`): retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/mail-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "This service is not configured to send mail; recovery by mail is unavailable",
+           *       "instance": "/v1/auth/password/forgot",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  Auth_resendVerification: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted: a new link is on its way unless the address is already verified */
+      202: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AcceptedDto'];
+        };
+      };
+      /** @description Missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description The RFC 6750 challenge: `Bearer`, or `Bearer error="invalid_token"` */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/token-expired",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The access token has expired; get a new one from POST /v1/auth/refresh",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The database is unavailable (`dependency-unavailable`), or this deployment sends no mail (`mail-unavailable`): retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/mail-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "This service is not configured to send mail; recovery by mail is unavailable",
+           *       "instance": "/v1/auth/password/forgot",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
   Users_getMe: {
     parameters: {
       query?: never;
@@ -2923,6 +3690,391 @@ export interface operations {
            *       "status": 503,
            *       "detail": "The database is unavailable; retry after Retry-After seconds",
            *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  Users_changeEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChangeEmailDto'];
+      };
+    };
+    responses: {
+      /** @description Accepted: a confirmation link is on its way to the new address */
+      202: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AcceptedDto'];
+        };
+      };
+      /** @description Malformed input (`validation-failed`), a wrong current password (`wrong-current-password`), or the current address (`same-email`) */
+      400: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/wrong-current-password",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "The current password is wrong",
+           *       "instance": "/v1/users/me/email",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef",
+           *       "errors": [
+           *         {
+           *           "field": "currentPassword",
+           *           "message": "currentPassword is not the current password"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description The RFC 6750 challenge: `Bearer`, or `Bearer error="invalid_token"` */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/token-expired",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The access token has expired; get a new one from POST /v1/auth/refresh",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The request body is larger than 2,048 bytes (or BODY_LIMIT_BYTES, if smaller) */
+      413: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/payload-too-large",
+           *       "title": "Payload Too Large",
+           *       "status": 413,
+           *       "detail": "The request body is larger than the limit",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Unsupported Media Type */
+      415: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The request body must be application/json",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The database is unavailable (`dependency-unavailable`), or this deployment sends no mail (`mail-unavailable`): retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/mail-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "This service is not configured to send mail; recovery by mail is unavailable",
+           *       "instance": "/v1/auth/password/forgot",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  Users_confirmEmailChange: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TokenDto'];
+      };
+    };
+    responses: {
+      /** @description The account, with its new address */
+      200: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UserDto'];
+        };
+      };
+      /** @description Malformed input (`validation-failed`), or a token that is unknown, used, expired or superseded by a newer one (`invalid-token`) */
+      400: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/invalid-token",
+           *       "title": "Bad Request",
+           *       "status": 400,
+           *       "detail": "This link is invalid or has expired; ask for a new one",
+           *       "instance": "/v1/users/me/email/confirm",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description The RFC 6750 challenge: `Bearer`, or `Bearer error="invalid_token"` */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/token-expired",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "The access token has expired; get a new one from POST /v1/auth/refresh",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Conflict with the current state */
+      409: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/email-taken",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "An account with this email already exists",
+           *       "instance": "/v1/auth/register",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The request body is larger than 1,024 bytes (or BODY_LIMIT_BYTES, if smaller) */
+      413: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/payload-too-large",
+           *       "title": "Payload Too Large",
+           *       "status": 413,
+           *       "detail": "The request body is larger than the limit",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Unsupported Media Type */
+      415: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "The request body must be application/json",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/rate-limited",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Too many requests: retry in 12 s",
+           *       "instance": "/v1/auth/login",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description Internal Server Error */
+      500: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/internal-error",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred; quote the requestId when reporting it",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /** @description The database is unavailable (`dependency-unavailable`), or this deployment sends no mail (`mail-unavailable`): retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/mail-unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "This service is not configured to send mail; recovery by mail is unavailable",
+           *       "instance": "/v1/auth/password/forgot",
            *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
            *     }
            */
@@ -4224,6 +5376,33 @@ export interface operations {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
       };
+      /** @description Not allowed: an account whose email is not verified, when the deployment requires it (`email-not-verified`, REQUIRE_VERIFIED_EMAIL_FOR_WRITES) */
+      403: {
+        headers: {
+          /** @description The request id (echoed when the client sent a sane one) */
+          'X-Request-Id'?: string;
+          /** @description Requests allowed in the current window (general limit) */
+          'X-RateLimit-Limit'?: number;
+          /** @description Requests left in the current window */
+          'X-RateLimit-Remaining'?: number;
+          /** @description Seconds until the window resets */
+          'X-RateLimit-Reset'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "https://taskwright.dev/problems/email-not-verified",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "Verify your email address first: open the link mailed to it, or ask for a new one (POST /v1/auth/email/verify/resend)",
+           *       "instance": "/v1/tasks",
+           *       "requestId": "0193a1f0-7b8c-7def-8123-456789abcdef"
+           *     }
+           */
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
       /** @description The Idempotency-Key was already used with a different body (`idempotency-key-reused`) */
       409: {
         headers: {
@@ -4849,7 +6028,7 @@ export interface operations {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
       };
-      /** @description The task is shared with you; only its owner deletes it (`forbidden`) */
+      /** @description The task is shared with you; only its owner deletes it (`forbidden`); or an account whose email is not verified, when the deployment requires it (`email-not-verified`, REQUIRE_VERIFIED_EMAIL_FOR_WRITES) */
       403: {
         headers: {
           /** @description The request id (echoed when the client sent a sane one) */
@@ -5116,7 +6295,7 @@ export interface operations {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
       };
-      /** @description The task is shared with you as a viewer (`forbidden`) */
+      /** @description The task is shared with you as a viewer (`forbidden`); or an account whose email is not verified, when the deployment requires it (`email-not-verified`, REQUIRE_VERIFIED_EMAIL_FOR_WRITES) */
       403: {
         headers: {
           /** @description The request id (echoed when the client sent a sane one) */
@@ -5672,7 +6851,7 @@ export interface operations {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
       };
-      /** @description The task is shared with you, but only its owner manages its shares (`forbidden`) */
+      /** @description The task is shared with you, but only its owner manages its shares (`forbidden`); or an account whose email is not verified, when the deployment requires it (`email-not-verified`, REQUIRE_VERIFIED_EMAIL_FOR_WRITES) */
       403: {
         headers: {
           /** @description The request id (echoed when the client sent a sane one) */
@@ -6174,7 +7353,7 @@ export interface operations {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
       };
-      /** @description A grantee naming someone else (`forbidden`), or the owner naming themself */
+      /** @description A grantee naming someone else (`forbidden`), or the owner naming themself; or an account whose email is not verified, when the deployment requires it (`email-not-verified`, REQUIRE_VERIFIED_EMAIL_FOR_WRITES) */
       403: {
         headers: {
           /** @description The request id (echoed when the client sent a sane one) */

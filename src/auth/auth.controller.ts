@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { clearRefreshCookie, REFRESH_COOKIE, refreshTokenFromCookie, setRefreshCookie, TRANSPORT_HEADER, wantsRefreshCookie } from './refresh-cookie';
 import { BodyLimit } from '../common/http/body-limit';
 import { Public } from '../common/auth/public.decorator';
-import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
+import { ApiDatabaseProblems, ApiInvalidTokenProblem, ApiMailProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
+import { AcceptedDto, ForgotPasswordDto, ResetPasswordDto, TokenDto } from '../users/dto/account-recovery.dto';
 import { toUserDto } from '../users/dto/user.dto';
 import type { AuthUser } from '../common/auth/auth-user';
 import { AuthService, type IssuedTokens, sessionNotFound } from './auth.service';
@@ -209,5 +210,88 @@ export class AuthController {
   @ApiProblems(401)
   async revokeOtherSessions(@CurrentUser() caller: AuthUser): Promise<void> {
     await this.auth.revokeOtherSessions(caller);
+  }
+
+  /**
+   * Forgot password: mail a reset link
+   *
+   * @remarks
+   * Always 202 with the same body, and in about the same time, whether or not an account uses
+   * this address: the answer never tells. When one does (and is not disabled), it gets a link to
+   * PUBLIC_APP_URL/reset-password?token=…, single-use, valid PASSWORD_RESET_TTL_SECONDS (30 minutes
+   * by default); asking again voids the previous link. Rate limited per email (AUTH_RATE_LIMIT_MAX)
+   * and per address (AUTH_REGISTER_IP_MAX).
+   */
+  @Public()
+  @AuthRateLimit('recovery')
+  @Post('password/forgot')
+  @BodyLimit(1024)
+  @HttpCode(202)
+  @Header('Cache-Control', 'no-store')
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Accepted: a mail is sent if an account uses this address' })
+  @ApiMailProblems()
+  async forgotPassword(@Body() body: ForgotPasswordDto): Promise<AcceptedDto> {
+    await this.auth.forgotPassword(body.email);
+    return { message: 'If an account uses this address, a mail with a link to reset its password is on its way.' };
+  }
+
+  /**
+   * Reset the password with the token of a reset link
+   *
+   * @remarks
+   * Sets the new password, ends every session of the account on every instance (log in again),
+   * and mails a notice to the account's address. A token that is unknown, already used, expired,
+   * or superseded by a newer one is 400 `invalid-token`. Rate limited per address.
+   */
+  @Public()
+  @AuthRateLimit('token')
+  @Post('password/reset')
+  @BodyLimit(1024)
+  @HttpCode(204)
+  @Header('Cache-Control', 'no-store')
+  @ApiNoContentResponse({ description: 'The password is changed; every session of the account has ended' })
+  @ApiInvalidTokenProblem('/v1/auth/password/reset')
+  @ApiMailProblems()
+  async resetPassword(@Body() body: ResetPasswordDto): Promise<void> {
+    await this.auth.resetPassword(body.token, body.newPassword);
+  }
+
+  /**
+   * Verify the account's email with the token of a verification link
+   *
+   * @remarks
+   * Registration mails the link (PUBLIC_APP_URL/verify-email?token=…); the account's
+   * `emailVerified` becomes true. No access token needed: the link may be opened on another
+   * device. A used, expired or superseded token is 400 `invalid-token`.
+   */
+  @Public()
+  @AuthRateLimit('token')
+  @Post('email/verify')
+  @BodyLimit(1024)
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The email address is verified' })
+  @ApiInvalidTokenProblem('/v1/auth/email/verify')
+  @ApiMailProblems()
+  async verifyEmail(@Body() body: TokenDto): Promise<void> {
+    await this.auth.verifyEmail(body.token);
+  }
+
+  /**
+   * Send the caller a new verification link
+   *
+   * @remarks
+   * The previous link stops working. Nothing is sent when the address is already verified; the
+   * answer is the same. Rate limited per user (AUTH_RATE_LIMIT_MAX) and per address.
+   */
+  @AuthRateLimit('mail')
+  @Post('email/verify/resend')
+  @HttpCode(202)
+  @ApiBearerAuth('bearer')
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Accepted: a new link is on its way unless the address is already verified' })
+  @ApiProblems(401)
+  @ApiMailProblems()
+  async resendVerification(@CurrentUser() caller: AuthUser): Promise<AcceptedDto> {
+    await this.auth.resendVerification(caller);
+    return { message: 'Unless the address is already verified, a new verification link is on its way.' };
   }
 }

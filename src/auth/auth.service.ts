@@ -6,6 +6,7 @@ import type { AuthUser } from '../common/auth/auth-user';
 import { AccessTokenService } from '../sessions/access-token.service';
 import type { Session } from '../sessions/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
+import { AccountRecoveryService } from '../users/account-recovery.service';
 
 export interface IssuedTokens {
   user: User;
@@ -26,7 +27,24 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokenService,
+    private readonly recovery: AccountRecoveryService,
   ) {}
+
+  forgotPassword(email: string): Promise<void> {
+    return this.recovery.requestPasswordReset(email);
+  }
+
+  resetPassword(token: string, newPassword: string): Promise<void> {
+    return this.recovery.resetPassword(token, newPassword);
+  }
+
+  verifyEmail(token: string): Promise<void> {
+    return this.recovery.verifyEmail(token);
+  }
+
+  resendVerification(caller: AuthUser): Promise<void> {
+    return this.recovery.resendVerification(caller.id);
+  }
 
   async register(account: NewAccount, userAgent: string | undefined): Promise<IssuedTokens> {
     const user = await this.users.register(account);

@@ -134,4 +134,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_PING_INTERVAL_MS: '0' })).toThrow(/REDIS_PING_INTERVAL_MS must be an integer from 50/);
     expect(() => loadConfig({ SESSION_ACTIVE_CACHE_SECONDS: '61' })).toThrow(/SESSION_ACTIVE_CACHE_SECONDS must be an integer from 1 to 60/);
   });
+
+  it('reads the mail settings: log mode by default, SMTP when set, and a public app URL production must name', () => {
+    const defaults = loadConfig({});
+    expect(defaults.smtpUrl).toBeUndefined();
+    expect(defaults.publicAppUrl).toBe('http://localhost:5173');
+    expect(defaults.passwordResetTtlSeconds).toBe(1800);
+    expect(defaults.requireVerifiedEmailForWrites).toBe(false);
+    const configured = loadConfig({
+      SMTP_URL: 'smtp://mail.internal:587',
+      PUBLIC_APP_URL: 'https://app.example.com/',
+      MAIL_FROM: 'Tasks <no-reply@example.com>',
+    });
+    expect(configured.smtpUrl).toBe('smtp://mail.internal:587');
+    expect(configured.publicAppUrl).toBe('https://app.example.com');
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-characters' };
+    expect(() => loadConfig({ ...production, SMTP_URL: 'smtp://mail.internal:587' })).toThrow(/PUBLIC_APP_URL is required in production/);
+    expect(loadConfig(production).smtpUrl).toBeUndefined();
+    let caught: unknown;
+    try {
+      loadConfig({ SMTP_URL: 'http://mail', MAIL_FROM: 'not an address', OUTBOX_RETRY_BASE_MS: '5000', OUTBOX_RETRY_MAX_MS: '1000' });
+    } catch (error) {
+      caught = error;
+    }
+    const problems = (caught as ConfigValidationError).problems.join('\n');
+    expect(problems).toMatch(/SMTP_URL must be a smtp:\/\/ or smtps:\/\/ URL/);
+    expect(problems).toMatch(/MAIL_FROM must be an email address/);
+    expect(problems).toMatch(/OUTBOX_RETRY_BASE_MS must not exceed OUTBOX_RETRY_MAX_MS/);
+  });
 });

@@ -63,6 +63,22 @@ export class AppConfig {
   argon2Parallelism: number;
   argon2MaxConcurrent: number;
   docsEnabled: boolean;
+  /** SMTP server of outgoing mail (smtp: or smtps:); unset: mail is written to the log, or off in production. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** The client app whose pages the mailed links open (`/reset-password?token=…`). */
+  publicAppUrl: string;
+  /** Deadline of each step of an SMTP conversation (connect, greeting, every socket read). */
+  smtpTimeoutMs: number;
+  passwordResetTtlSeconds: number;
+  emailVerificationTtlSeconds: number;
+  emailChangeTtlSeconds: number;
+  /** When true, an account whose email is not verified gets 403 `email-not-verified` on task writes. */
+  requireVerifiedEmailForWrites: boolean;
+  outboxPollIntervalMs: number;
+  outboxRetryBaseMs: number;
+  outboxRetryMaxMs: number;
+  outboxMaxAttempts: number;
 
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
@@ -207,6 +223,12 @@ function corsOriginsSetting(value: string | undefined, problems: string[]): stri
   return origins;
 }
 
+/** `a@b.example` or `Name <a@b.example>`. */
+function isEmailAddressOrNamed(value: string): boolean {
+  const named = /^[^<>]*<([^<>]+)>$/.exec(value);
+  return isEmail(named?.[1] ?? value, { allow_display_name: false, require_tld: false });
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -262,6 +284,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
   c.refreshTtlSeconds = r.int('REFRESH_TTL_SECONDS', 2592000, 60, 31536000);
   c.adminEmail = r.optionalString('ADMIN_EMAIL');
   c.adminPassword = r.optionalString('ADMIN_PASSWORD');
+  c.smtpUrl = r.url('SMTP_URL', ['smtp:', 'smtps:']);
+  c.mailFrom = r.string('MAIL_FROM', 'Taskwright <no-reply@taskwright.localhost>');
+  const publicAppUrl = r.url('PUBLIC_APP_URL', ['http:', 'https:']);
+  c.publicAppUrl = (publicAppUrl ?? 'http://localhost:5173').replace(/\/+$/, '');
+  // Links to a developer's machine in real users' mail would be worse than no mail.
+  if (c.isProduction && c.smtpUrl !== undefined && publicAppUrl === undefined) {
+    r.problems.push('PUBLIC_APP_URL is required in production when SMTP_URL is set (the client app whose pages the mailed links open)');
+  }
+  c.smtpTimeoutMs = r.int('SMTP_TIMEOUT_MS', 10000, 100, 120000);
+  c.passwordResetTtlSeconds = r.int('PASSWORD_RESET_TTL_SECONDS', 1800, 60, 86400);
+  c.emailVerificationTtlSeconds = r.int('EMAIL_VERIFICATION_TTL_SECONDS', 172800, 60, 2592000);
+  c.emailChangeTtlSeconds = r.int('EMAIL_CHANGE_TTL_SECONDS', 3600, 60, 604800);
+  c.requireVerifiedEmailForWrites = r.bool('REQUIRE_VERIFIED_EMAIL_FOR_WRITES', false);
+  c.outboxPollIntervalMs = r.int('OUTBOX_POLL_INTERVAL_MS', 1000, 10, 600000);
+  c.outboxRetryBaseMs = r.int('OUTBOX_RETRY_BASE_MS', 1000, 10, 600000);
+  c.outboxRetryMaxMs = r.int('OUTBOX_RETRY_MAX_MS', 300000, 10, 86400000);
+  c.outboxMaxAttempts = r.int('OUTBOX_MAX_ATTEMPTS', 12, 1, 1000);
 
   // Migrations run by themselves only where nobody else could run them: the embedded database,
   // or when asked. With a server in production they are a separate deployment step.
@@ -295,6 +334,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   // Node refuses to start a server whose headers may take longer than the whole request.
   if (c.httpHeadersTimeoutMs > c.httpRequestTimeoutMs) {
     r.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  if (!isEmailAddressOrNamed(c.mailFrom)) {
+    r.problems.push('MAIL_FROM must be an email address, optionally with a name: Taskwright <no-reply@example.com>');
+  }
+  if (c.outboxRetryBaseMs > c.outboxRetryMaxMs) {
+    r.problems.push('OUTBOX_RETRY_BASE_MS must not exceed OUTBOX_RETRY_MAX_MS');
   }
   if (c.metricsPort !== undefined && c.metricsPort === c.port) {
     r.problems.push('METRICS_PORT must differ from PORT');

@@ -12,6 +12,14 @@ export type LoginFailureReason = 'invalid_credentials' | 'account_disabled';
 export type TaskShareEvent = 'granted' | 'role_changed' | 'revoked' | 'left' | 'task_deleted';
 const TASK_SHARE_EVENTS: readonly TaskShareEvent[] = ['granted', 'role_changed', 'revoked', 'left', 'task_deleted'];
 
+/**
+ * What happened to outbox events of a topic: written (in a committed transaction), handed to their
+ * consumer (for mail: accepted by the SMTP server or logged), an attempt failed and will be retried,
+ * or given up after the last attempt.
+ */
+export type OutboxEventResult = 'queued' | 'sent' | 'retried' | 'failed';
+const OUTBOX_EVENT_RESULTS: readonly OutboxEventResult[] = ['queued', 'sent', 'retried', 'failed'];
+
 /** The counters node-postgres keeps on its Pool. */
 interface PgPoolCounts {
   totalCount: number;
@@ -43,6 +51,9 @@ export class MetricsService {
   private readonly rateLimitRejections: Counter<'throttler'>;
   private readonly loginFailures: Counter<'reason'>;
   private readonly taskShareEvents: Counter<'event'>;
+  private readonly outboxEvents: Counter<'topic' | 'result'>;
+  private readonly outboxPendingEvents: Gauge;
+  private readonly outboxOldestPendingAge: Gauge;
   private readonly redisCircuit: Gauge;
   private readonly redisTimeouts: Counter;
 
@@ -83,6 +94,24 @@ export class MetricsService {
       registers,
     });
     for (const event of TASK_SHARE_EVENTS) this.taskShareEvents.inc({ event }, 0);
+
+    this.outboxEvents = new Counter({
+      name: 'outbox_events_total',
+      help: 'Outbox events by topic (mail) and result: queued (committed), sent, retried (an attempt failed), failed (gave up)',
+      labelNames: ['topic', 'result'],
+      registers,
+    });
+    for (const result of OUTBOX_EVENT_RESULTS) this.outboxEvents.inc({ topic: 'mail', result }, 0);
+    this.outboxPendingEvents = new Gauge({
+      name: 'outbox_pending_events',
+      help: 'Outbox events waiting to be handled (all topics), as of this instance’s last poll',
+      registers,
+    });
+    this.outboxOldestPendingAge = new Gauge({
+      name: 'outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest outbox event still waiting, as of this instance’s last poll (0 when none)',
+      registers,
+    });
 
     this.redisCircuit = new Gauge({
       name: 'redis_circuit_open',
@@ -178,6 +207,15 @@ export class MetricsService {
 
   taskShareChanged(event: TaskShareEvent, count = 1): void {
     this.taskShareEvents.inc({ event }, count);
+  }
+
+  outboxEvent(topic: string, result: OutboxEventResult, count = 1): void {
+    this.outboxEvents.inc({ topic, result }, count);
+  }
+
+  outboxPending(count: number, oldestAgeSeconds: number): void {
+    this.outboxPendingEvents.set(count);
+    this.outboxOldestPendingAge.set(oldestAgeSeconds);
   }
 
   redisCircuitChanged(open: boolean): void {

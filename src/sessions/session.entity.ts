@@ -2,7 +2,15 @@ import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 
 /** Why a session ended; kept for the audit trail and for support. */
 export type SessionRevocationReason =
-  'logout' | 'revoked-by-user' | 'password-changed' | 'refresh-token-reuse' | 'account-disabled' | 'role-changed' | 'account-deleted';
+  | 'logout'
+  | 'revoked-by-user'
+  | 'password-changed'
+  | 'password-reset'
+  | 'email-changed'
+  | 'refresh-token-reuse'
+  | 'account-disabled'
+  | 'role-changed'
+  | 'account-deleted';
 
 /**
  * A login: the refresh-token family. Its current refresh token is stored only as a SHA-256 hash

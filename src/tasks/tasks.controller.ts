@@ -1,3 +1,4 @@
+import { VerifiedEmailForWrites } from '../common/auth/verified-email.decorator';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -50,6 +51,7 @@ const ID_PARAM = ApiParam({
 @ApiBearerAuth('bearer')
 @ApiProblems(401)
 @ApiDatabaseProblems()
+@VerifiedEmailForWrites()
 @Controller('v1/tasks')
 export class TasksController {
   constructor(

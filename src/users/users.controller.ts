@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CurrentUser } from '../common/auth/current-user.decorator';
 import { Roles } from '../common/auth/roles.decorator';
 import { IdParam } from '../common/http/id-param.decorator';
 import { AuthRateLimit } from '../common/auth/auth-rate-limit.decorator';
-import { ApiDatabaseProblems, ApiProblems } from '../common/openapi/api-problems.decorator';
+import { ApiDatabaseProblems, ApiInvalidTokenProblem, ApiMailProblems, ApiProblem, ApiProblems } from '../common/openapi/api-problems.decorator';
+import { AccountRecoveryService } from './account-recovery.service';
+import { AcceptedDto, ChangeEmailDto, TokenDto } from './dto/account-recovery.dto';
 import { BodyLimit } from '../common/http/body-limit';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -19,7 +21,10 @@ import { userNotFound, UsersService } from './users.service';
 @ApiDatabaseProblems()
 @Controller('v1/users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly recovery: AccountRecoveryService,
+  ) {}
 
   /**
    * The caller's account
@@ -78,6 +83,56 @@ export class UsersController {
   @ApiProblems(401)
   async changePassword(@CurrentUser() caller: AuthUser, @Body() body: ChangePasswordDto): Promise<void> {
     await this.users.changePassword(caller, body.currentPassword, body.newPassword);
+  }
+
+  /**
+   * Change the caller's email: mail a confirmation link to the new address
+   *
+   * @remarks
+   * Checks `currentPassword` (400 `wrong-current-password`), then mails a link to the new address
+   * (PUBLIC_APP_URL/confirm-email?token=…, valid EMAIL_CHANGE_TTL_SECONDS) and a notice to the
+   * current one. Nothing changes until the link is used (`POST /v1/users/me/email/confirm`). When
+   * the new address already has an account, its owner is told instead; the answer is the same, so
+   * it never reveals whether an account exists. Rate limited per user and per address.
+   */
+  @Post('me/email')
+  @BodyLimit(2048)
+  @HttpCode(202)
+  @AuthRateLimit('mail')
+  @ApiAcceptedResponse({ type: AcceptedDto, description: 'Accepted: a confirmation link is on its way to the new address' })
+  @ApiProblem(400, 'Malformed input (`validation-failed`), a wrong current password (`wrong-current-password`), or the current address (`same-email`)', {
+    type: 'wrong-current-password',
+    detail: 'The current password is wrong',
+    instance: '/v1/users/me/email',
+    errors: [{ field: 'currentPassword', message: 'currentPassword is not the current password' }],
+  })
+  @ApiProblems(401)
+  @ApiMailProblems()
+  async changeEmail(@CurrentUser() caller: AuthUser, @Body() body: ChangeEmailDto): Promise<AcceptedDto> {
+    await this.recovery.requestEmailChange(caller, body.newEmail, body.currentPassword);
+    return { message: 'A link to confirm the new address is on its way to it; the address changes once it is used.' };
+  }
+
+  /**
+   * Confirm an email change with the token of its link
+   *
+   * @remarks
+   * The account moves to the new address, now verified; every other session of the account ends
+   * (this one stays), and links mailed to the old address stop working. The token must be the
+   * caller's own: anyone else's, or one used, expired or superseded, is 400 `invalid-token`. 409
+   * `email-taken` when another account took the address in the meantime.
+   */
+  @Post('me/email/confirm')
+  @BodyLimit(1024)
+  @HttpCode(200)
+  @AuthRateLimit('token')
+  @ApiOkResponse({ type: UserDto, description: 'The account, with its new address' })
+  @ApiInvalidTokenProblem('/v1/users/me/email/confirm')
+  @ApiProblems(401, 409)
+  @ApiMailProblems()
+  async confirmEmailChange(@CurrentUser() caller: AuthUser, @Body() body: TokenDto): Promise<UserDto> {
+    await this.recovery.confirmEmailChange(caller, body.token);
+    return toUserDto(await this.users.findById(caller.id));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import { type EntityManager, QueryFailedError, type Repository } from 'typeorm';
 import type { Role } from '../common/auth/auth-user';
 import { User } from './user.entity';
 
@@ -13,6 +13,8 @@ interface UserPageQuery {
   emailCanonicalPrefix?: string;
   role?: Role;
 }
+
+const UNIQUE_VIOLATION = '23505';
 
 /** The fields of a new account, the email in both forms. */
 type NewUser = Pick<User, 'id' | 'email' | 'emailCanonical' | 'name' | 'passwordHash' | 'role'>;
@@ -47,6 +49,23 @@ export class UsersRepository {
     return this.users.createQueryBuilder('u').addSelect('u.passwordHash').where('u.emailCanonical = :email', { email: emailCanonical }).getOne();
   }
 
+  /**
+   * Moves the account to a new, verified address; false when another account has it (checked
+   * first, and by the unique index for a concurrent taker, inside a savepoint so the caller's
+   * transaction survives).
+   */
+  async changeEmail(manager: EntityManager, id: string, email: string, emailCanonical: string): Promise<boolean> {
+    const taken = await manager.createQueryBuilder(User, 'u').where('u.emailCanonical = :email AND u.id <> :id', { email: emailCanonical, id }).getCount();
+    if (taken > 0) return false;
+    try {
+      await manager.transaction((savepoint) => savepoint.update(User, { id }, { email, emailCanonical, emailVerified: true }));
+      return true;
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: unknown } | undefined)?.code === UNIQUE_VIOLATION) return false;
+      throw error;
+    }
+  }
+
   findWithPasswordHashById(id: string): Promise<User | null> {
     return this.users.createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id }).getOne();
   }
@@ -57,7 +76,11 @@ export class UsersRepository {
   }
 
   /** False when there is no such user. */
-  async update(id: string, changes: Partial<Pick<User, 'name' | 'role' | 'disabled' | 'passwordHash'>>, manager = this.users.manager): Promise<boolean> {
+  async update(
+    id: string,
+    changes: Partial<Pick<User, 'name' | 'role' | 'disabled' | 'passwordHash' | 'emailVerified'>>,
+    manager = this.users.manager,
+  ): Promise<boolean> {
     const result = await manager.update(User, { id }, changes);
     return result.affected !== 0;
   }
@@ -83,8 +106,8 @@ export class UsersRepository {
    * False when the email is taken. ON CONFLICT DO NOTHING rather than catching the unique
    * violation: a failed statement would be logged by TypeORM with its parameters, the hash included.
    */
-  async insertUnlessEmailTaken(user: NewUser): Promise<boolean> {
-    const result = await this.users.createQueryBuilder().insert().into(User).values(user).orIgnore().execute();
+  async insertUnlessEmailTaken(user: NewUser, manager = this.users.manager): Promise<boolean> {
+    const result = await manager.createQueryBuilder().insert().into(User).values(user).orIgnore().execute();
     const inserted: unknown = result.raw;
     return Array.isArray(inserted) && inserted.length > 0;
   }

@@ -9,6 +9,9 @@ import { UserCursorCodec } from './user-cursor';
 import { AppConfig } from '../config/app-config';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
+import { AccountRecoveryService } from './account-recovery.service';
+import { MailService } from '../mail/mail.service';
+import type { EntityManager } from 'typeorm';
 
 export interface NewAccount {
   email: string;
@@ -66,19 +69,28 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
+    private readonly recovery: AccountRecoveryService,
+    private readonly mail: MailService,
     config: AppConfig,
   ) {
     this.cursors = new UserCursorCodec(config.jwtSecret);
   }
 
-  /** A new account with the `user` role; 409 when the email is taken in any spelling of the same canonical form. */
+  /**
+   * A new account with the `user` role; 409 when the email is taken in any spelling of the same
+   * canonical form. The verification mail is queued in the transaction that creates the account.
+   */
   async register(account: NewAccount): Promise<User> {
     if (await this.findByEmail(account.email)) throw emailTaken();
     const passwordHash = await this.hasher.hash(account.password);
-    const user = await this.insert(account, passwordHash, 'user');
-    // Registered by a concurrent request between our check and our insert.
-    if (!user) throw emailTaken();
-    return user;
+    const { id, queued } = await this.users.transaction(async (manager) => {
+      const user = await this.insert(account, passwordHash, 'user', manager);
+      // Registered by a concurrent request between our check and our insert.
+      if (!user) throw emailTaken();
+      return { id: user.id, queued: await this.recovery.queueVerification(manager, user) };
+    });
+    if (queued) this.mail.committed(1);
+    return this.findById(id);
   }
 
   /**
@@ -101,6 +113,10 @@ export class UsersService {
     const user = await this.users.findById(id);
     if (!user) throw userNotFound();
     return user;
+  }
+
+  async isEmailVerified(id: string): Promise<boolean> {
+    return (await this.findById(id)).emailVerified;
   }
 
   async updateProfile(id: string, patch: { name?: string }): Promise<User> {
@@ -205,10 +221,15 @@ export class UsersService {
   }
 
   /** Undefined when the email is taken. */
-  private async insert(account: NewAccount, passwordHash: string, role: Role): Promise<User | undefined> {
+  private async insert(
+    account: NewAccount,
+    passwordHash: string,
+    role: Role,
+    manager?: EntityManager,
+  ): Promise<Pick<User, 'id' | 'email' | 'name'> | undefined> {
     const id = uuidv7();
     const user = { id, email: account.email.trim(), emailCanonical: canonicalEmail(account.email), name: account.name.trim(), passwordHash, role };
-    return (await this.users.insertUnlessEmailTaken(user)) ? this.findById(id) : undefined;
+    return (await this.users.insertUnlessEmailTaken(user, manager)) ? { id, email: user.email, name: user.name } : undefined;
   }
 
   /** Upgrades a hash made with older argon2 parameters while the plain password is at hand. */

@@ -139,7 +139,9 @@ describe('docker-compose.yml', () => {
     expect(app.read_only).toBe(true);
     const proxy = service(compose, 'proxy');
     expect(proxy.ports).toEqual(['8080:8080']);
-    for (const [name, other] of Object.entries(compose.services)) if (name !== 'proxy') expect(other.ports).toBeUndefined();
+    for (const [name, other] of Object.entries(compose.services)) if (name !== 'proxy' && name !== 'mailpit') expect(other.ports).toBeUndefined();
+    // The mail catcher's UI is for the developer at this machine only.
+    for (const port of service(compose, 'mailpit').ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
 
     const caddyMount = proxy.volumes?.find((v) => v.endsWith(':/etc/caddy/Caddyfile:ro'));
     expect(caddyMount).toBeDefined();
@@ -195,6 +197,9 @@ describe('docker-compose.yml', () => {
     }
     const app = loadConfig(service(compose, 'app').environment);
     expect(app.metricsPort).toBe(9464);
+    // Recovery mail goes to the bundled catcher unless SMTP_URL names another server.
+    expect(new URL(app.smtpUrl ?? '').host).toBe('mailpit:1025');
+    expect(service(compose, 'mailpit').image).toMatch(/^axllent\/mailpit:/);
     expect(service(compose, 'app').expose).toEqual(expect.arrayContaining([String(app.port), String(app.metricsPort)]));
     // Docker's SIGKILL must not cut the drain and the in-flight requests short.
     const grace = seconds(service(compose, 'app').stop_grace_period ?? '10s');

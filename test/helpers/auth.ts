@@ -8,6 +8,7 @@ interface UserJson {
   name: string;
   role: 'user' | 'admin';
   disabled: boolean;
+  emailVerified: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -137,10 +137,10 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
  * Starts the real application (Fastify adapter, global pipes and filters, migrations) on a random
  * port of 127.0.0.1, against a fresh database.
  */
-export async function startTestApp(envOverrides: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(envOverrides: Record<string, string> = {}, options: { databaseUrl?: string; logger?: Logger } = {}): Promise<TestApp> {
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const config = loadConfig(testEnv({ DATABASE_URL: database.url, ...envOverrides }));
-  const logger: Logger = pino({ level: config.logLevel });
+  const logger: Logger = options.logger ?? pino({ level: config.logLevel });
   const app = await createApp({ config, databaseUrl: database.url, logger });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();

@@ -16,6 +16,9 @@ import {
 
 const reflector = new Reflector();
 
+/** The kinds also limited per address (AUTH_REGISTER_IP_MAX per route): registration and every mail-sending or token-spending route. */
+const PER_ADDRESS_KINDS = new Set<AuthRateLimitKind | undefined>(['register', 'recovery', 'token', 'mail']);
+
 function authRateLimitKind(context: ExecutionContext): AuthRateLimitKind | undefined {
   return reflector.getAllAndOverride<AuthRateLimitKind | undefined>(AUTH_RATE_LIMITED, [context.getHandler(), context.getClass()]);
 }
@@ -54,7 +57,7 @@ export function createThrottlerOptions(config: AppConfig, storage: ThrottlerStor
         name: AUTH_IP_THROTTLER,
         ttl: config.authRateLimitTtlMs,
         limit: config.authRegisterIpMax,
-        skipIf: (context) => authRateLimitKind(context) !== 'register',
+        skipIf: (context) => !PER_ADDRESS_KINDS.has(authRateLimitKind(context)),
         getTracker: (request) => ipTracker(request as TrackedRequest),
         generateKey: perRouteKey,
         setHeaders: false,

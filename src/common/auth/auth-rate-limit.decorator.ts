@@ -23,8 +23,13 @@ export const RATE_LIMIT_EXTENSION = 'x-taskwright-rate-limit';
  * - `refresh`: per session only. A refresh token cannot be guessed, so an address is never
  *   limited; a malformed token is refused before it costs anything.
  * - `password`: per user (the caller of a password change).
+ * - `recovery`: like `register`: per email in the body (a forgotten password), and per address
+ *   (AUTH_REGISTER_IP_MAX), so nobody can flood one mailbox or many.
+ * - `token`: the routes that spend a mailed token: per caller (user, else address) and per address.
+ * - `mail`: authenticated routes that send mail (resend a verification, change the email): per user
+ *   and per address.
  */
-export type AuthRateLimitKind = 'login' | 'register' | 'refresh' | 'password';
+export type AuthRateLimitKind = 'login' | 'register' | 'refresh' | 'password' | 'recovery' | 'token' | 'mail';
 
 /**
  * Puts a credential route under its strict limits instead of the general one. A marker only: auth

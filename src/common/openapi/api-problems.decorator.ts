@@ -93,3 +93,26 @@ export const ApiDatabaseProblems = (): ClassDecorator => ApiProblems(503);
 export const UNIVERSAL_PROBLEM_STATUSES = [500];
 /** Added to every operation that accepts a JSON body. */
 export const BODY_PROBLEM_STATUSES = [400, 413, 415];
+
+/**
+ * On routes that exist to send mail or spend a mailed token: their 503 covers the database and a
+ * deployment that sends no mail (production without SMTP_URL).
+ */
+export const ApiMailProblems = (): MethodDecorator =>
+  ApiProblem(
+    503,
+    'The database is unavailable (`dependency-unavailable`), or this deployment sends no mail (`mail-unavailable`): retry after Retry-After seconds',
+    {
+      type: 'mail-unavailable',
+      detail: 'This service is not configured to send mail; recovery by mail is unavailable',
+      instance: '/v1/auth/password/forgot',
+    },
+  );
+
+/** The 400 of a route that spends a mailed token. */
+export const ApiInvalidTokenProblem = (instance: string): MethodDecorator =>
+  ApiProblem(400, 'Malformed input (`validation-failed`), or a token that is unknown, used, expired or superseded by a newer one (`invalid-token`)', {
+    type: 'invalid-token',
+    detail: 'This link is invalid or has expired; ask for a new one',
+    instance,
+  });

@@ -3,6 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { STATUS_CODES } from 'node:http';
 import { ProblemDetailsDto } from '../problem/problem-details.dto';
 import { RATE_LIMIT_EXTENSION } from '../auth/auth-rate-limit.decorator';
+import { VERIFIED_EMAIL_EXTENSION } from '../auth/verified-email.decorator';
 import { BODY_PROBLEM_STATUSES, problemExample, UNIVERSAL_PROBLEM_STATUSES } from './api-problems.decorator';
 import { version } from '../../../package.json';
 
@@ -49,6 +50,8 @@ function addUniversalResponses(document: OpenAPIObject): void {
       const extensions = operation as unknown as Record<string, unknown>;
       const rateLimit = (extensions[RATE_LIMIT_EXTENSION] as 'general' | 'strict' | 'none' | undefined) ?? 'general';
       delete extensions[RATE_LIMIT_EXTENSION];
+      if (extensions[VERIFIED_EMAIL_EXTENSION] === true && method !== 'get') documentVerifiedEmail(operation);
+      delete extensions[VERIFIED_EMAIL_EXTENSION];
       // A public operation says so: no security requirement, rather than none stated.
       operation.security ??= [];
       const statuses = [...UNIVERSAL_PROBLEM_STATUSES];
@@ -80,6 +83,30 @@ function addUniversalResponses(document: OpenAPIObject): void {
       }
     }
   }
+}
+
+const EMAIL_NOT_VERIFIED = 'an account whose email is not verified, when the deployment requires it (`email-not-verified`, REQUIRE_VERIFIED_EMAIL_FOR_WRITES)';
+
+/** The 403 VerifiedEmailGuard may give a write: added to the route's own 403, or as its 403. */
+function documentVerifiedEmail(operation: OperationObject): void {
+  const existing = operation.responses['403'];
+  if (existing && !('$ref' in existing)) {
+    existing.description = `${existing.description}; or ${EMAIL_NOT_VERIFIED}`;
+    return;
+  }
+  operation.responses['403'] = {
+    description: `Not allowed: ${EMAIL_NOT_VERIFIED}`,
+    content: {
+      'application/problem+json': {
+        schema: PROBLEM_REF,
+        example: problemExample(403, {
+          type: 'email-not-verified',
+          detail: 'Verify your email address first: open the link mailed to it, or ask for a new one (POST /v1/auth/email/verify/resend)',
+          instance: '/v1/tasks',
+        }),
+      },
+    },
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { VerifiedEmailForWrites } from '../../common/auth/verified-email.decorator';
 import { Body, Controller, Delete, Get, HttpCode, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -33,6 +34,7 @@ const TASK_NOT_FOUND = ApiProblem(404, 'No task with this id that you can see (`
 @ApiBearerAuth('bearer')
 @ApiProblems(401)
 @ApiDatabaseProblems()
+@VerifiedEmailForWrites()
 @Controller('v1/tasks/:id/shares')
 export class SharesController {
   constructor(private readonly shares: SharesService) {}

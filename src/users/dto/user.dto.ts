@@ -20,6 +20,10 @@ export class UserDto {
   @ApiProperty({ enum: ROLES, enumName: 'Role', example: 'user' })
   role: Role;
 
+  /** True once the owner opened a verification (or email change) link mailed to `email`. */
+  @ApiProperty({ example: true })
+  emailVerified: boolean;
+
   /** A disabled account cannot log in and has no live sessions. */
   @ApiProperty({ example: false })
   disabled: boolean;
@@ -37,6 +41,7 @@ export function toUserDto(user: User): UserDto {
     email: user.email,
     name: user.name,
     role: user.role,
+    emailVerified: user.emailVerified,
     disabled: user.disabled,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
