@@ -59,7 +59,7 @@ describe('user cursors', () => {
     ['an id with a suffix', signed.encode({ v: 1, f: fingerprintOfNone, b: `${ID}0` })],
     ['a non-string id', signed.encode({ v: 1, f: fingerprintOfNone, b: [ID] })],
     ['an extra key', signed.encode({ v: 1, f: fingerprintOfNone, b: ID, admin: true })],
-  ])('refuse %s with 400 invalid-cursor', (_what, token) => {
+  ])('refuse %s with 400 invalid-cursor, saying to start again', (_what, token) => {
     const problem = refusal(token);
     expect({ status: problem.getStatus(), type: problem.problemType, field: problem.errors?.[0]?.field }).toEqual({
       status: 400,
