@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { runSlowWriter } from './helpers/slow-writer';
 import { registerUser, type RegisteredUser } from './helpers/auth';
 import { useTestApp, type TestApp } from './helpers/test-app';
 import type { components } from '../clients/typescript/schema';
@@ -188,27 +188,14 @@ describe('sharing under concurrency (e2e)', () => {
         }
       }
     };
-    // A transaction that takes its id early and commits late, on shared tasks.
-    const slowWriter = async () => {
-      const client = new Client({ connectionString: t.databaseUrl });
-      await client.connect();
-      try {
-        while (writing) {
-          const target = pick([...ownerTasks, ...otherTasks], Math.floor(Math.random() * 1000));
-          if (target !== undefined) {
-            await client.query('BEGIN');
-            await client.query(`UPDATE tasks SET title = title || ' (slow)', version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [
-              target,
-            ]);
-            await sleep(20 + Math.random() * 40);
-            await client.query('COMMIT');
-          }
-          await sleep(5);
-        }
-      } finally {
-        await client.end();
-      }
-    };
+    // Transactions that take their id early and commit late, on shared tasks (see runSlowWriter).
+    const slowWriter = () =>
+      runSlowWriter(
+        t.databaseUrl,
+        () => pick([...ownerTasks, ...otherTasks], Math.floor(Math.random() * 1000)),
+        () => writing,
+        { min: 20, spread: 40 },
+      );
     const poller = async () => {
       let polls = 0;
       while (writing) {

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { runSlowWriter } from './helpers/slow-writer';
 import { loginUser, registerUser, type RegisteredUser } from './helpers/auth';
 import { useTestApp, type TestApp } from './helpers/test-app';
 import type { components } from '../clients/typescript/schema';
@@ -19,7 +20,6 @@ interface ChangesJson {
 }
 
 const isTombstone = (change: Change): change is Tombstone => 'deleted' in change;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A client's local replica, built only from the feed. */
 class Replica {
@@ -210,29 +210,17 @@ describe('tasks change feed (e2e)', () => {
         }
       }
     };
-    // Transactions that take an id early and commit late: the out-of-order commits a naive
-    // "updatedAt > since" or sequence feed would skip.
-    const slowWriter = async () => {
-      const client = new Client({ connectionString: t.databaseUrl });
-      await client.connect();
-      try {
-        while (writing) {
+    // Transactions that take an id early and commit late (see runSlowWriter).
+    const slowWriter = () =>
+      runSlowWriter(
+        t.databaseUrl,
+        () => {
           const ids = [...ownIds];
-          const target = ids[Math.floor(Math.random() * ids.length)];
-          if (target !== undefined) {
-            await client.query('BEGIN');
-            await client.query(`UPDATE tasks SET title = title || ' (slow)', version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [
-              target,
-            ]);
-            await sleep(30 + Math.random() * 50);
-            await client.query('COMMIT');
-          }
-          await sleep(5);
-        }
-      } finally {
-        await client.end();
-      }
-    };
+          return ids[Math.floor(Math.random() * ids.length)];
+        },
+        () => writing,
+        { min: 30, spread: 50 },
+      );
     const strangerWrites = async () => {
       for (let i = 0; i < 30; i += 1) await t.api.post('/v1/tasks', { title: `stranger ${i}` }, { token: stranger.accessToken });
     };

@@ -37,7 +37,7 @@ import { etagOfJson, ifNoneMatchMatches } from '../../src/common/http/etag';
 import { isUuid } from '../../src/common/uuid';
 import { hashRequest } from '../../src/common/idempotency/canonical-json';
 import { IDEMPOTENCY_SQL } from '../../src/common/idempotency/idempotency.repository';
-import { expectedVersionFromIfMatch, taskEtag } from '../../src/tasks/task-etag';
+import { preconditionFromIfMatch, taskEtag } from '../../src/tasks/task-etag';
 import { toTaskDto } from '../../src/tasks/task.mapper';
 import { TaskCursorCodec } from '../../src/tasks/task-cursor';
 import { ProblemException } from '../../src/common/problem/problem.exception';
@@ -421,9 +421,9 @@ app.patch<{ Params: { id: string } }>('/v1/tasks/:id', async (request, reply) =>
     throw new Invalid([{ field: 'body', message: `send at least one of ${UPDATABLE_FIELDS.join(', ')}` }]);
   }
   const ifMatch = request.headers['if-match'];
-  const expectedVersion = expectedVersionFromIfMatch(ifMatch, id);
+  const precondition = preconditionFromIfMatch(ifMatch, id);
   const dueAt = patch.dueAt === undefined || patch.dueAt === null ? patch.dueAt : new Date(patch.dueAt).toISOString();
-  const update = buildUpdateQuery(caller.id, id, { ...patch, dueAt }, expectedVersion);
+  const update = buildUpdateQuery(caller.id, id, { ...patch, dueAt }, precondition);
   const { rows } = await pool.query<TaskRow>(update.text, update.params);
   const row = rows[0];
   if (row === undefined) {

@@ -5973,7 +5973,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description The ETag you last read (or `*`). The write only happens if it is still current; otherwise 412 and nothing changes. Without If-Match the last write wins. */
+        /** @description The ETag you last read (or `*`). The write only happens if it is still current; otherwise 412 and nothing changes. A grantee's ETag names their access too: after a change of role it is no longer current (412). Without If-Match the last write wins, and the write is never 412. */
         'If-Match'?: string;
       };
       path: {
@@ -6200,7 +6200,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description The ETag you last read (or `*`). The write only happens if it is still current; otherwise 412 and nothing changes. Without If-Match the last write wins. */
+        /** @description The ETag you last read (or `*`). The write only happens if it is still current; otherwise 412 and nothing changes. A grantee's ETag names their access too: after a change of role it is no longer current (412). Without If-Match the last write wins, and the write is never 412. */
         'If-Match'?: string;
       };
       path: {

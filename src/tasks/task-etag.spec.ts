@@ -1,4 +1,6 @@
-import { expectedVersionFromIfMatch, taskEtag, UNMATCHABLE_VERSION } from './task-etag';
+import { preconditionFromIfMatch, taskEtag, UNMATCHABLE_VERSION } from './task-etag';
+
+const versionOf = (header: string | undefined, id: string): number | undefined => preconditionFromIfMatch(header, id)?.version;
 
 const ID = '0193a1f0-7b8c-7def-8123-456789abcdef';
 
@@ -14,26 +16,31 @@ describe('task ETags and If-Match', () => {
     expect(taskEtag(ID, 3, 'viewer')).toBe(`"${ID}.3.viewer"`);
   });
 
-  it("accepts a grantee's ETag in If-Match for the version it names, whatever the access", () => {
-    expect(expectedVersionFromIfMatch(taskEtag(ID, 12, 'editor'), ID)).toBe(12);
-    expect(expectedVersionFromIfMatch(taskEtag(ID, 5, 'viewer'), ID)).toBe(5);
+  it("reads a grantee's ETag in If-Match as the version and the access it names (a role changed since is another representation)", () => {
+    expect(preconditionFromIfMatch(taskEtag(ID, 12, 'editor'), ID)).toEqual({ version: 12, access: 'editor' });
+    expect(preconditionFromIfMatch(taskEtag(ID, 5, 'viewer'), ID)).toEqual({ version: 5, access: 'viewer' });
+    expect(preconditionFromIfMatch(taskEtag(ID, 5), ID)).toEqual({ version: 5, access: 'owner' });
+    expect(preconditionFromIfMatch(`"other", ${taskEtag(ID, 9, 'viewer')}`, ID)).toEqual({ version: 9, access: 'viewer' });
     for (const header of [`"${ID}.5.owner"`, `"${ID}.5.admin"`, `"${ID}.5.editor.editor"`, `"${ID}.editor"`, `"${ID}.5editor"`, `"${ID}.5.Editor"`]) {
-      expect({ header, version: expectedVersionFromIfMatch(header, ID) }).toEqual({ header, version: UNMATCHABLE_VERSION });
+      expect({ header, precondition: preconditionFromIfMatch(header, ID) }).toEqual({
+        header,
+        precondition: { version: UNMATCHABLE_VERSION, access: 'owner' },
+      });
     }
   });
 
   it('reads the version an If-Match demands', () => {
-    expect(expectedVersionFromIfMatch(undefined, ID)).toBeUndefined();
-    expect(expectedVersionFromIfMatch('*', ID)).toBeUndefined();
-    expect(expectedVersionFromIfMatch(taskEtag(ID, 7), ID)).toBe(7);
-    expect(expectedVersionFromIfMatch(`"other", ${taskEtag(ID, 2)}`, ID)).toBe(2);
-    expect(expectedVersionFromIfMatch(`${taskEtag(ID, 4)}, ${taskEtag(ID, 5)}`, ID)).toBe(4);
-    expect(expectedVersionFromIfMatch(`"other", *`, ID)).toBeUndefined();
+    expect(versionOf(undefined, ID)).toBeUndefined();
+    expect(versionOf('*', ID)).toBeUndefined();
+    expect(versionOf(taskEtag(ID, 7), ID)).toBe(7);
+    expect(versionOf(`"other", ${taskEtag(ID, 2)}`, ID)).toBe(2);
+    expect(versionOf(`${taskEtag(ID, 4)}, ${taskEtag(ID, 5)}`, ID)).toBe(4);
+    expect(versionOf(`"other", *`, ID)).toBeUndefined();
   });
 
   it('reads every version a task can have, up to the largest PostgreSQL integer', () => {
     for (const version of [1, 9, 10, 99, 100, 12_345, 1_000_000_000, 2_147_483_647]) {
-      expect(expectedVersionFromIfMatch(taskEtag(ID, version), ID)).toBe(version);
+      expect(versionOf(taskEtag(ID, version), ID)).toBe(version);
     }
   });
 
@@ -54,7 +61,7 @@ describe('task ETags and If-Match', () => {
       `"${ID}.77`,
       `"x${ID}.7"`,
     ]) {
-      expect(expectedVersionFromIfMatch(header, ID)).toBe(UNMATCHABLE_VERSION);
+      expect(versionOf(header, ID)).toBe(UNMATCHABLE_VERSION);
     }
   });
 });

@@ -10,6 +10,15 @@ export function taskEtag(id: string, version: number, access: TaskAccess = 'owne
   return access === 'owner' ? `"${id}.${version}"` : `"${id}.${version}.${access}"`;
 }
 
+/**
+ * What an If-Match header demands of a write: the task at `version`, seen by the caller with
+ * `access` (the representation its ETag named). A write goes ahead only if both still hold.
+ */
+export interface TaskPrecondition {
+  version: number;
+  access: TaskAccess;
+}
+
 /** The suffix a grantee's ETag carries after the version. */
 const ACCESS_SUFFIX = new RegExp(`\\.(${TASK_ACCESSES.filter((access) => access !== 'owner').join('|')})$`);
 
@@ -17,22 +26,26 @@ const ACCESS_SUFFIX = new RegExp(`\\.(${TASK_ACCESSES.filter((access) => access 
 export const UNMATCHABLE_VERSION = 0;
 
 /**
- * The version an If-Match header demands for task `id`: undefined when there is no precondition
- * (absent header, or `*`, which any existing task satisfies), the version of the first strong
+ * The precondition an If-Match header sets for task `id`: undefined when there is none (absent
+ * header, or `*`, which any existing task satisfies), the version and access of the first strong
  * ETag of this task in the list, or UNMATCHABLE_VERSION when nothing in it can match (weak tags,
- * another task's tag, garbage), which makes the conditional update fail with 412 as RFC 9110 asks.
- * The access suffix of a grantee's ETag is accepted whatever it says: If-Match guards the task's
- * state against lost updates, and a change of role changes no field of the task.
+ * another task's tag, garbage), which makes the conditional write fail with 412 as RFC 9110 asks.
+ * The access is part of the comparison: an ETag is the validator of one representation, and a
+ * grantee whose role changed since they read the task holds the ETag of a representation that no
+ * longer exists (412, as for a newer version).
  */
-export function expectedVersionFromIfMatch(header: string | undefined, id: string): number | undefined {
+export function preconditionFromIfMatch(header: string | undefined, id: string): TaskPrecondition | undefined {
   if (header === undefined) return undefined;
   const tags = header.split(',').map((tag) => tag.trim());
   if (tags.includes('*')) return undefined;
   const prefix = `"${id}.`;
   for (const tag of tags) {
     if (!tag.startsWith(prefix) || !tag.endsWith('"')) continue;
-    const version = tag.slice(prefix.length, -1).replace(ACCESS_SUFFIX, '');
-    if (/^[1-9]\d{0,9}$/.test(version) && Number(version) <= 2_147_483_647) return Number(version);
+    const body = tag.slice(prefix.length, -1);
+    const suffix = ACCESS_SUFFIX.exec(body);
+    const version = suffix === null ? body : body.slice(0, suffix.index);
+    const access: TaskAccess = suffix === null ? 'owner' : (suffix[1] as TaskAccess);
+    if (/^[1-9]\d{0,9}$/.test(version) && Number(version) <= 2_147_483_647) return { version: Number(version), access };
   }
-  return UNMATCHABLE_VERSION;
+  return { version: UNMATCHABLE_VERSION, access: 'owner' };
 }

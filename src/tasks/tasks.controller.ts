@@ -13,7 +13,7 @@ import { ListChangesQueryDto } from './dto/list-changes-query.dto';
 import { ListTasksQueryDto } from './dto/list-tasks-query.dto';
 import { ChangesPageDto, TaskDto, TaskPageDto } from './dto/task.dto';
 import { UpdateTaskDto } from './dto/update-task.dto';
-import { expectedVersionFromIfMatch, taskEtag } from './task-etag';
+import { preconditionFromIfMatch, taskEtag } from './task-etag';
 import { taskNotFound } from './task-not-found';
 import { IdParam } from '../common/http/id-param.decorator';
 import { ChangesService } from './changes/changes.service';
@@ -39,7 +39,8 @@ const IF_MATCH = ApiHeader({
   required: false,
   description:
     'The ETag you last read (or `*`). The write only happens if it is still current; otherwise 412 and nothing changes. ' +
-    'Without If-Match the last write wins.',
+    "A grantee's ETag names their access too: after a change of role it is no longer current (412). " +
+    'Without If-Match the last write wins, and the write is never 412.',
 });
 const ID_PARAM = ApiParam({
   name: 'id',
@@ -169,7 +170,7 @@ export class TasksController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskDto> {
-    const task = await this.tasks.update(user.id, id, body, expectedVersionFromIfMatch(ifMatch, id));
+    const task = await this.tasks.update(user.id, id, body, preconditionFromIfMatch(ifMatch, id));
     reply.header('etag', taskEtag(task.id, task.version, task.access));
     return task;
   }
@@ -192,6 +193,6 @@ export class TasksController {
     instance: '/v1/tasks/0193a1f0-7b8c-7def-8123-456789abcdef',
   })
   async remove(@CurrentUser() user: AuthUser, @IdParam('id', taskNotFound) id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
-    await this.tasks.remove(user.id, id, expectedVersionFromIfMatch(ifMatch, id));
+    await this.tasks.remove(user.id, id, preconditionFromIfMatch(ifMatch, id));
   }
 }

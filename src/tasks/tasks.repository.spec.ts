@@ -139,13 +139,14 @@ describe('buildUpdateQuery', () => {
     expect(params).toEqual([ID, OWNER, 'new']);
   });
 
-  it('sets only the fields sent, and checks the version of an If-Match', () => {
-    const { text, params } = buildUpdateQuery(OWNER, ID, { status: 'done', tags: ['a'], dueAt: null }, 4);
+  it('sets only the fields sent, and checks the version and the access of an If-Match', () => {
+    const { text, params } = buildUpdateQuery(OWNER, ID, { status: 'done', tags: ['a'], dueAt: null }, { version: 4, access: 'editor' });
     expect(text).toContain("status = $3::task_status, completed_at = CASE WHEN $3::task_status = 'done' THEN coalesce(completed_at, now()) END");
     expect(text).toContain('due_at = $4::timestamptz, tags = $5::text[]');
-    expect(text).toContain('AND t.version = $6::integer');
+    expect(text).toContain("AND t.version = $6::integer AND (CASE WHEN t.owner_id = $2::uuid THEN 'owner' ELSE");
+    expect(text).toContain('WHERE share.task_id = t.id AND share.grantee_id = $2::uuid) END) = $7::text');
     expect(text).not.toContain('title =');
-    expect(params).toEqual([ID, OWNER, 'done', null, ['a'], 4]);
+    expect(params).toEqual([ID, OWNER, 'done', null, ['a'], 4, 'editor']);
   });
 });
 

@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { queryRows } from '../database/query-rows';
 import { selectList } from '../database/select-list';
 import type { CursorPosition } from './task-cursor';
+import type { TaskPrecondition } from './task-etag';
 import { TaskEntity } from './task.entity';
 import { accessCondition, accessExpression, type TaskAccess } from './access/task-access.policy';
 import { SEARCH_CONFIG, type TaskFilters, type TaskPriority, type TaskSort, type TaskStatus } from './task.types';
@@ -240,11 +241,20 @@ export function buildListQuery(filters: TaskFilters, sort: TaskSort, fetch: numb
 }
 
 /**
- * The conditional UPDATE of a PATCH: only the fields present, the version bumped, only if `userId`
- * may update the task (the policy's condition), and with `expectedVersion` only at that version
- * (an If-Match). Pure, like buildListQuery.
+ * The SQL of an If-Match precondition on the task row `t` (the caller is `$2`): the version it
+ * named, and the access of the representation it named (a role changed since is a new one).
  */
-export function buildUpdateQuery(userId: string, id: string, patch: TaskPatch, expectedVersion?: number): SqlQuery {
+function preconditionCheck(precondition: TaskPrecondition, param: (value: unknown, cast: string) => string): string {
+  return ` AND t.version = ${param(precondition.version, 'integer')} AND (${accessExpression('t', '$2::uuid')}) = ${param(precondition.access, 'text')}`;
+}
+
+/**
+ * The conditional UPDATE of a PATCH: only the fields present, the version bumped, only if `userId`
+ * may update the task (the policy's condition), and with a precondition (an If-Match) only at that
+ * version and access. Pure, like buildListQuery.
+ */
+
+export function buildUpdateQuery(userId: string, id: string, patch: TaskPatch, precondition?: TaskPrecondition): SqlQuery {
   const params: unknown[] = [id, userId];
   const param = (value: unknown, cast: string): string => {
     params.push(value);
@@ -262,7 +272,7 @@ export function buildUpdateQuery(userId: string, id: string, patch: TaskPatch, e
   if (patch.priority !== undefined) sets.push(`priority = ${param(patch.priority, 'task_priority')}`);
   if (patch.dueAt !== undefined) sets.push(`due_at = ${param(patch.dueAt, 'timestamptz')}`);
   if (patch.tags !== undefined) sets.push(`tags = ${param(patch.tags, 'text[]')}`);
-  const versionCheck = expectedVersion === undefined ? '' : ` AND t.version = ${param(expectedVersion, 'integer')}`;
+  const versionCheck = precondition === undefined ? '' : preconditionCheck(precondition, param);
   return {
     text: `UPDATE tasks t SET ${sets.join(', ')}
        WHERE t.id = $1 AND t.deleted_at IS NULL AND ${accessCondition('update', 't', '$2::uuid')}${versionCheck}
@@ -324,11 +334,11 @@ export class TasksRepository {
   }
 
   /**
-   * One conditional UPDATE: the live task, if `userId` may update it, and with `expectedVersion`
+   * One conditional UPDATE: the live task, if `userId` may update it, and with a precondition
    * only at that version. Undefined when no row matched (TasksService tells 404, 403 and 412 apart).
    */
-  async update(userId: string, id: string, patch: TaskPatch, expectedVersion?: number): Promise<TaskRow | undefined> {
-    const { text, params } = buildUpdateQuery(userId, id, patch, expectedVersion);
+  async update(userId: string, id: string, patch: TaskPatch, precondition?: TaskPrecondition): Promise<TaskRow | undefined> {
+    const { text, params } = buildUpdateQuery(userId, id, patch, precondition);
     const [row] = await queryRows<TaskRow>(this.tasks.manager, text, params);
     return row;
   }
@@ -338,13 +348,13 @@ export class TasksRepository {
    * theirs; see the migration's triggers). Conditional like update; undefined when no row
    * matched, else how many grants ended with it.
    */
-  async softDelete(userId: string, id: string, expectedVersion?: number): Promise<{ endedShares: number } | undefined> {
+  async softDelete(userId: string, id: string, precondition?: TaskPrecondition): Promise<{ endedShares: number } | undefined> {
     const params: unknown[] = [id, userId];
-    let versionCheck = '';
-    if (expectedVersion !== undefined) {
-      params.push(expectedVersion);
-      versionCheck = ' AND t.version = $3::integer';
-    }
+    const param = (value: unknown, cast: string): string => {
+      params.push(value);
+      return `$${params.length}::${cast}`;
+    };
+    const versionCheck = precondition === undefined ? '' : preconditionCheck(precondition, param);
     const rows = await queryRows<{ endedShares: number }>(
       this.tasks.manager,
       `UPDATE tasks t SET deleted_at = now(), updated_at = now(), version = version + 1

@@ -11,6 +11,7 @@ import type { ListTasksQueryDto } from './dto/list-tasks-query.dto';
 import type { TaskDto, TaskPageDto } from './dto/task.dto';
 import type { UpdateTaskDto } from './dto/update-task.dto';
 import { TaskCursorCodec } from './task-cursor';
+import type { TaskPrecondition } from './task-etag';
 import { taskNotFound } from './task-not-found';
 import { toTaskDto } from './task.mapper';
 import { taskFilters, UPDATABLE_FIELDS } from './task.types';
@@ -23,6 +24,9 @@ export interface CreatedTask {
 }
 
 const IDEMPOTENCY_SCOPE = 'tasks.create';
+
+/** Statements a write without If-Match runs while the caller's access keeps changing under it. */
+const MAX_WRITE_ATTEMPTS = 3;
 
 /** Milliseconds, UTC: the precision and form the database stores and the API returns. */
 function toUtc(value: string | null | undefined): string | null {
@@ -114,12 +118,13 @@ export class TasksService {
 
   /**
    * A partial update in one conditional UPDATE, by the owner or an editor (the policy's
-   * condition is part of the statement). With `expectedVersion` (from If-Match) the row only
-   * changes if its version still matches, so of two clients updating from the same version
-   * (owner or editor alike) exactly one succeeds and the other gets 412; without it, the last
-   * write wins. Everyone who can see the task has their cached reads invalidated before this returns.
+   * condition is part of the statement). With a precondition (from If-Match) the row only changes
+   * if its version and the caller's access are still those the ETag named, so of two clients
+   * updating from the same version (owner or editor alike) exactly one succeeds and the other gets
+   * 412; without it, the last write wins. Everyone who can see the task has their cached reads
+   * invalidated before this returns.
    */
-  async update(userId: string, id: string, patch: UpdateTaskDto, expectedVersion?: number): Promise<TaskDto> {
+  async update(userId: string, id: string, patch: UpdateTaskDto, precondition?: TaskPrecondition): Promise<TaskDto> {
     if (!UPDATABLE_FIELDS.some((field) => patch[field] !== undefined)) {
       throw new ValidationProblem([{ field: 'body', message: `send at least one of ${UPDATABLE_FIELDS.join(', ')}` }]);
     }
@@ -131,22 +136,31 @@ export class TasksService {
       dueAt: patch.dueAt === undefined ? undefined : toUtc(patch.dueAt),
       tags: patch.tags,
     };
-    const row = await this.tasks.update(userId, id, changes, expectedVersion);
-    if (row === undefined) return this.failWrite(userId, id, 'update');
-    await this.invalidateAudience(id);
-    return toTaskDto(row);
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.tasks.update(userId, id, changes, precondition);
+      if (row !== undefined) {
+        await this.invalidateAudience(id);
+        return toTaskDto(row);
+      }
+      await this.failWrite(userId, id, 'update', precondition, attempt);
+    }
   }
 
   /**
    * Soft delete, by the owner only: the row stays as a tombstone for the change feed and
    * disappears from everything else; its grants end, each leaving a tombstone in its grantee's
-   * feed. Conditional on `expectedVersion` exactly like update.
+   * feed. Conditional on a precondition exactly like update.
    */
-  async remove(userId: string, id: string, expectedVersion?: number): Promise<void> {
-    const deleted = await this.tasks.softDelete(userId, id, expectedVersion);
-    if (deleted === undefined) await this.failWrite(userId, id, 'delete');
-    else if (deleted.endedShares > 0) this.metrics.taskShareChanged('task_deleted', deleted.endedShares);
-    await this.invalidateAudience(id);
+  async remove(userId: string, id: string, precondition?: TaskPrecondition): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const deleted = await this.tasks.softDelete(userId, id, precondition);
+      if (deleted !== undefined) {
+        if (deleted.endedShares > 0) this.metrics.taskShareChanged('task_deleted', deleted.endedShares);
+        await this.invalidateAudience(id);
+        return;
+      }
+      await this.failWrite(userId, id, 'delete', precondition, attempt);
+    }
   }
 
   /** Everyone who can (or could, until this change) see the task: their cached reads go stale. */
@@ -157,15 +171,28 @@ export class TasksService {
 
   /**
    * Why a conditional write changed nothing, in the policy's order: the caller cannot see the
-   * task (404, whether or not it exists), or can but may not do this (403), or may and its
-   * version moved on (412). Absent wins: a deleted task answers 404 whatever If-Match says.
+   * task (404, whether or not it exists), or can but may not do this (403), or may and the
+   * precondition no longer holds (412). Absent wins: a deleted task answers 404 whatever If-Match
+   * says. Without a precondition a write is never 412: when the access read after the statement
+   * allows what the statement refused, the access changed between the two (a role taken away and
+   * given back), so the caller runs the statement again (returns); after MAX_WRITE_ATTEMPTS such
+   * flips it answers from what the statements saw, a refusal (403).
    */
-  private async failWrite(userId: string, id: string, action: TaskAction): Promise<never> {
+  private async failWrite(userId: string, id: string, action: TaskAction, precondition: TaskPrecondition | undefined, attempt: number): Promise<void> {
     authorize(await this.tasks.accessOf(userId, id), action, taskNotFound);
-    throw new ProblemException(
-      412,
-      'precondition-failed',
-      'The task changed since you read it (If-Match does not name its current ETag); nothing was changed. GET it again and retry.',
-    );
+    if (precondition !== undefined) {
+      throw new ProblemException(
+        412,
+        'precondition-failed',
+        'The task changed since you read it (If-Match does not name its current ETag); nothing was changed. GET it again and retry.',
+      );
+    }
+    if (attempt >= MAX_WRITE_ATTEMPTS) {
+      throw new ProblemException(
+        403,
+        'forbidden',
+        'Your access to this task changed while the change was being made; nothing was changed. GET it again and retry.',
+      );
+    }
   }
 }
